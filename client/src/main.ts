@@ -1,0 +1,135 @@
+import { io } from 'socket.io-client';
+import { SessionPlacementSchema, TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
+import { z } from 'zod';
+import { request, RequestError } from './signaling.js';
+import { StreamSession } from './stream-session.js';
+import { formatStats, StreamStatsReader } from './stream-stats.js';
+import './styles.css';
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`page is missing #${id}`);
+  return element as T;
+};
+
+const catalogSection = $('catalog');
+const catalogStatus = $('catalog-status');
+const titleList = $<HTMLUListElement>('titles');
+const playerSection = $('player');
+const video = $<HTMLVideoElement>('screen');
+const overlay = $('overlay');
+const notice = $('notice');
+const sessionInfo = $('session-info');
+const endButton = $<HTMLButtonElement>('end');
+
+const CATALOG_RETRY_MS = 3000;
+
+type PageState = 'catalog' | 'starting' | 'playing' | 'ended';
+
+const broker = io({ transports: ['websocket'] });
+let session: StreamSession | undefined;
+let statsTimer: number | undefined;
+
+function setState(state: PageState): void {
+  document.body.dataset.state = state;
+  catalogSection.hidden = state === 'starting' || state === 'playing';
+  playerSection.hidden = state === 'catalog';
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof RequestError) return error.message;
+  return error instanceof Error ? error.message : 'something went wrong';
+}
+
+async function loadCatalog(): Promise<void> {
+  try {
+    const answer = await request<{ titles: unknown }>(broker, 'catalog:list', {});
+    const titles = z.array(TitleSummarySchema).parse(answer.titles);
+    titleList.replaceChildren(...titles.map(titleCard));
+    catalogStatus.textContent = titles.length ? '' : 'No game node is online right now. Looking again…';
+    if (!titles.length) window.setTimeout(() => void loadCatalog(), CATALOG_RETRY_MS);
+  } catch (error) {
+    catalogStatus.textContent = `Could not load the catalog: ${describeError(error)}`;
+  }
+}
+
+function titleCard(title: TitleSummary): HTMLLIElement {
+  const item = document.createElement('li');
+  item.className = 'title-card';
+  const heading = document.createElement('h2');
+  heading.textContent = title.name;
+  const description = document.createElement('p');
+  description.textContent = title.description ?? '';
+  const meta = document.createElement('span');
+  meta.className = 'meta';
+  meta.textContent = `${title.resolution.width}×${title.resolution.height} · ${title.fps} fps`;
+  const play = document.createElement('button');
+  play.type = 'button';
+  play.textContent = 'Play';
+  play.dataset.titleId = title.id;
+  play.setAttribute('aria-label', `Play ${title.name}`);
+  play.addEventListener('click', () => void startPlaying(title));
+  item.append(heading, description, meta, play);
+  return item;
+}
+
+async function startPlaying(title: TitleSummary): Promise<void> {
+  if (session) return;
+  setState('starting');
+  notice.textContent = `Finding a node for ${title.name}…`;
+  overlay.textContent = '';
+  try {
+    const placement = SessionPlacementSchema.parse(await request(broker, 'session:request', { titleId: title.id }));
+    notice.textContent = `Starting ${title.name} on ${placement.edge.edgeId}…`;
+    sessionInfo.textContent = `${title.name} on ${placement.edge.edgeId}`;
+    const opened = await StreamSession.open(placement, {
+      onEnded: (info) => showEnded(info.reason),
+    });
+    session = opened.session;
+    video.srcObject = new MediaStream([opened.track]);
+    await video.play().catch(() => undefined);
+    notice.textContent = '';
+    setState('playing');
+    video.focus();
+    startStats(opened.session);
+  } catch (error) {
+    session?.close();
+    session = undefined;
+    showEnded(`Could not start ${title.name}: ${describeError(error)}`);
+  }
+}
+
+function startStats(active: StreamSession): void {
+  const reader = new StreamStatsReader();
+  statsTimer = window.setInterval(() => {
+    active.recvTransport
+      ?.getStats()
+      .then((report) => (overlay.textContent = formatStats(reader.read(report))))
+      .catch(() => undefined);
+  }, 1000);
+}
+
+function showEnded(reason: string): void {
+  window.clearInterval(statsTimer);
+  session = undefined;
+  video.srcObject = null;
+  overlay.textContent = '';
+  notice.textContent = `${reason[0]?.toUpperCase() ?? ''}${reason.slice(1)}.`;
+  setState('ended');
+  void loadCatalog();
+}
+
+/** Keys the page keeps for itself (so a player can always leave fullscreen or the tab). */
+const PAGE_KEYS = new Set(['F5', 'F11', 'F12']);
+
+function onKey(event: KeyboardEvent, down: boolean): void {
+  if (!session || document.body.dataset.state !== 'playing' || event.repeat || PAGE_KEYS.has(event.code)) return;
+  event.preventDefault();
+  session.send({ type: 'key', code: event.code, down, t: performance.now() });
+}
+
+window.addEventListener('keydown', (event) => onKey(event, true));
+window.addEventListener('keyup', (event) => onKey(event, false));
+endButton.addEventListener('click', () => void session?.end());
+broker.on('connect', () => void loadCatalog());
+setState('catalog');

@@ -1,0 +1,136 @@
+import { Device } from 'mediasoup-client';
+import type { types } from 'mediasoup-client';
+import { io, type Socket } from 'socket.io-client';
+import {
+  INPUT_CHANNEL_LABEL,
+  SessionEndedSchema,
+  type ConsumerInfo,
+  type InputEvent,
+  type JoinAnswer,
+  type SessionEnded,
+  type SessionPlacement,
+  type TransportInfo,
+} from '@edgeplay/shared';
+import { request } from './signaling.js';
+
+export interface StreamSessionEvents {
+  onEnded(info: SessionEnded): void;
+}
+
+/**
+ * The page's side of one session: signaling with the edge, a recv transport for the
+ * picture, and a send transport whose data channel carries input to the game.
+ */
+export class StreamSession {
+  readonly edge: Socket;
+  readonly device = new Device();
+  recvTransport: types.Transport | undefined;
+  private sendTransport: types.Transport | undefined;
+  private input: types.DataProducer | undefined;
+  private ended = false;
+
+  private constructor(
+    readonly placement: SessionPlacement,
+    private readonly events: StreamSessionEvents,
+  ) {
+    this.edge = io(placement.edge.signalingUrl, { transports: ['websocket'], reconnection: false });
+    this.edge.on('session:ended', (info: unknown) => {
+      const parsed = SessionEndedSchema.safeParse(info);
+      this.finish(parsed.success ? parsed.data : { code: 'SESSION_ENDED', reason: 'the session ended' });
+    });
+    this.edge.on('disconnect', () =>
+      this.finish({ code: 'EDGE_UNAVAILABLE', reason: 'the connection to the game node was lost' }),
+    );
+  }
+
+  /** Connects to the edge named in the placement and returns the game's video track. */
+  static async open(
+    placement: SessionPlacement,
+    events: StreamSessionEvents,
+  ): Promise<{ session: StreamSession; track: MediaStreamTrack }> {
+    const session = new StreamSession(placement, events);
+    try {
+      const track = await session.setUp();
+      return { session, track };
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+  }
+
+  private async setUp(): Promise<MediaStreamTrack> {
+    const join = await request<JoinAnswer & { ok: true }>(this.edge, 'session:join', { ticket: this.placement.ticket });
+    await this.device.load({ routerRtpCapabilities: join.routerRtpCapabilities as types.RtpCapabilities });
+
+    const recv = await request<{ transport: TransportInfo }>(this.edge, 'transport:create', { direction: 'recv' });
+    this.recvTransport = this.device.createRecvTransport(recv.transport as types.TransportOptions);
+    this.wireConnect(this.recvTransport);
+    const { consumers } = await request<{ consumers: ConsumerInfo[] }>(this.edge, 'media:consume', {
+      rtpCapabilities: this.device.recvRtpCapabilities,
+    });
+    const video = consumers.find((consumer) => consumer.kind === 'video');
+    if (!video) throw new Error('the node sent no video');
+    const consumer = await this.recvTransport.consume({
+      id: video.id,
+      producerId: video.producerId,
+      kind: video.kind,
+      rtpParameters: video.rtpParameters as types.RtpParameters,
+    });
+    await request(this.edge, 'media:resume', { consumerId: consumer.id });
+
+    const send = await request<{ transport: TransportInfo }>(this.edge, 'transport:create', {
+      direction: 'send',
+      sctpCapabilities: this.device.sctpCapabilities,
+    });
+    this.sendTransport = this.device.createSendTransport(send.transport as types.TransportOptions);
+    this.wireConnect(this.sendTransport);
+    const transportId = this.sendTransport.id;
+    this.sendTransport.on('producedata', ({ sctpStreamParameters, label, protocol }, callback, errback) => {
+      request<{ id: string }>(this.edge, 'data:produce', { transportId, sctpStreamParameters, label, protocol }).then(
+        ({ id }) => callback({ id }),
+        errback,
+      );
+    });
+    this.input = await this.sendTransport.produceData({ label: INPUT_CHANNEL_LABEL, ordered: true });
+    return consumer.track;
+  }
+
+  private wireConnect(transport: types.Transport): void {
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      request(this.edge, 'transport:connect', { transportId: transport.id, dtlsParameters }).then(
+        () => callback(),
+        errback,
+      );
+    });
+  }
+
+  /** Sends one input event to the game; dropped while the channel is not open. */
+  send(event: InputEvent): boolean {
+    if (this.input?.readyState !== 'open') return false;
+    this.input.send(JSON.stringify(event));
+    return true;
+  }
+
+  async end(): Promise<void> {
+    if (this.ended) return;
+    try {
+      await request(this.edge, 'session:end', {});
+    } finally {
+      this.finish({ code: 'PLAYER_ENDED', reason: 'you ended the session' });
+    }
+  }
+
+  private finish(info: SessionEnded): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.close();
+    this.events.onEnded(info);
+  }
+
+  close(): void {
+    this.input?.close();
+    this.recvTransport?.close();
+    this.sendTransport?.close();
+    this.edge.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../scripts/local-stack.js';
+import { launchBrowser, type Browser } from './src/browser.js';
+import { descendants, isAlive } from './src/process-tree.js';
+import { decodedFrames, pictureDifference, sceneChange, snapshot } from './src/video-frames.js';
+
+/**
+ * A player in real Chromium plays Chromium B.S.U. through the real stack: broker and edge
+ * node as separate processes, Xvfb, the game, ffmpeg/x264, the mediasoup worker, WebRTC.
+ */
+describe('playing a real game in the browser', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ titles: ['chromium-bsu'], logDir: '.tmp/e2e-logs/play' });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const sessionProcesses = (): { pid: number; comm: string }[] =>
+    descendants(stack.edge.pid ?? -1).filter((p) => ['Xvfb', 'chromium-bsu', 'ffmpeg'].includes(p.comm));
+
+  async function startPlaying(): Promise<void> {
+    const { page } = browser;
+    await page.goto(stack.url);
+    await page.getByRole('button', { name: 'Play Chromium B.S.U.' }).click();
+    await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+  }
+
+  it('streams the game: at least 300 frames decoded within 15 s, with stats shown', async () => {
+    const { page } = browser;
+    await startPlaying();
+    const before = await decodedFrames(page);
+    const started = Date.now();
+    await page
+      .waitForFunction(
+        (from) => (document.querySelector('video')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) - from >= 300,
+        before,
+        {
+          timeout: 15_000,
+          polling: 250,
+        },
+      )
+      .catch(() => undefined);
+    const frames = (await decodedFrames(page)) - before;
+    console.log(`decoded ${frames} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(frames).toBeGreaterThanOrEqual(300);
+    await expect
+      .poll(() => page.getByTestId('stats').textContent(), { timeout: 5000 })
+      .toMatch(/\d+ fps · [\d.]+ Mbit\/s · RTT \d+ ms/);
+  });
+
+  it('reacts to the player’s keys far more than the picture changes on its own', async () => {
+    const { page } = browser;
+    // Enter on the menu's "new game" starts a level.
+    const menu = await snapshot(page);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(2000);
+    const level = await snapshot(page);
+    const started = sceneChange(menu, level);
+    // Control: 1.5 s of play with no input (the background keeps scrolling).
+    await page.waitForTimeout(1500);
+    const idle = await snapshot(page);
+    const withoutInput = sceneChange(level, idle);
+    // Escape leaves the level for the menu: a different picture.
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1500);
+    const afterEscape = await snapshot(page);
+    const withInput = sceneChange(idle, afterEscape);
+    console.log(
+      `scene change: Enter ${started.toFixed(3)}; 1.5 s without input ${withoutInput.toFixed(3)}; ` +
+        `1.5 s after Escape ${withInput.toFixed(3)} (pixel difference ${pictureDifference(level, idle).toFixed(1)} vs ` +
+        `${pictureDifference(idle, afterEscape).toFixed(1)})`,
+    );
+    expect(started).toBeGreaterThan(0.1);
+    expect(withInput).toBeGreaterThan(Math.max(5 * withoutInput, 0.1));
+  });
+
+  it('ending the session stops every process it started', async () => {
+    const { page } = browser;
+    const running = sessionProcesses();
+    expect(running.map((p) => p.comm).sort()).toEqual(['Xvfb', 'chromium-bsu', 'ffmpeg']);
+    await page.getByRole('button', { name: 'End session' }).click();
+    await page.waitForSelector('body[data-state="ended"]');
+    expect(await page.getByRole('status').textContent()).toBe('You ended the session.');
+    await stack.waitForLog((line) => line.msg === 'session ended');
+    for (const p of running) expect(isAlive(p.pid), `${p.comm} (${p.pid}) still running`).toBe(false);
+    expect(sessionProcesses()).toEqual([]);
+  });
+
+  it('a game that crashes ends the session cleanly and the player is told', async () => {
+    const { page } = browser;
+    await startPlaying();
+    const running = sessionProcesses();
+    const game = running.find((p) => p.comm === 'chromium-bsu');
+    expect(game).toBeDefined();
+    process.kill(game?.pid ?? -1, 'SIGKILL');
+    await page.waitForSelector('body[data-state="ended"]', { timeout: 10_000 });
+    expect(await page.getByRole('status').textContent()).toMatch(/The game stopped unexpectedly/);
+    for (const p of running) expect(isAlive(p.pid), `${p.comm} (${p.pid}) still running`).toBe(false);
+  });
+
+  it('stopping the edge node leaves nothing running, mediasoup worker included', async () => {
+    const all = descendants(stack.edge.pid ?? -1);
+    expect(all.map((p) => p.comm)).toContain('mediasoup-worker');
+    await stack.stop();
+    for (const p of all) expect(isAlive(p.pid), `${p.comm} (${p.pid}) still running`).toBe(false);
+  });
+});

@@ -1,0 +1,40 @@
+import pino from 'pino';
+import { isEdgePlayError } from '@edgeplay/shared';
+import { describeConfig, loadEdgeConfig } from './config.js';
+import { createEdgeNode } from './edge-node.js';
+
+const USAGE = `usage: edge-node start
+
+Runs an EdgePlay render node: joins the broker, offers the titles in TITLES_DIR and
+streams them to players. Configuration comes from the environment; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0];
+  if (command !== 'start') {
+    console.error(USAGE);
+    return command === undefined || command === '--help' ? 0 : 2;
+  }
+  const config = loadEdgeConfig();
+  const logger = pino({ level: config.logLevel, base: { service: 'edge-node' } });
+  logger.info({ config: describeConfig(config) }, 'configuration');
+  const node = createEdgeNode({ config, logger });
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'stopping');
+    stopping ??= node.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await node.start();
+  return -1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(isEdgePlayError(error) ? `edge-node: ${error.message}` : error);
+    process.exit(1);
+  },
+);

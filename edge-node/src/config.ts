@@ -1,0 +1,88 @@
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { EdgeIdSchema, ErrorCode, makeError } from '@edgeplay/shared';
+
+const DEFAULT_TITLES_DIR = fileURLToPath(new URL('../titles', import.meta.url));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every setting, its environment variable and default. */
+export const EdgeConfigSchema = z.object({
+  /** EDGE_ID: how the broker and logs name this node. */
+  edgeId: EdgeIdSchema.default(`edge-${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}`),
+  /** BROKER_URL: the session broker this node joins. */
+  brokerUrl: z.url().default('http://127.0.0.1:8080'),
+  /** EDGE_JOIN_TOKEN: shared secret the broker expects from edges (until wallet sign-in lands). */
+  joinToken: z.string().min(16, 'EDGE_JOIN_TOKEN must be at least 16 characters'),
+  /** SIGNALING_HOST / SIGNALING_PORT: where players' browsers reach this node (0 = any free port). */
+  signalingHost: z.string().default('127.0.0.1'),
+  signalingPort: port.default(4100),
+  /** PUBLIC_SIGNALING_URL: the URL players are given, when it differs from host:port (e.g. behind TLS). */
+  publicSignalingUrl: z.url().optional(),
+  /** TITLES_DIR: folder of title manifests; TITLES: comma-separated ids to offer (default: all). */
+  titlesDir: z.string().default(DEFAULT_TITLES_DIR),
+  titles: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  /** MAX_SESSIONS: concurrent players this machine can serve. */
+  maxSessions: z.coerce.number().int().min(1).max(64).default(1),
+  /** RTC_LISTEN_IP / RTC_ANNOUNCED_ADDRESS: where WebRTC media listens, and the address browsers are told. */
+  rtcListenIp: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+  rtcAnnouncedAddress: z.string().optional(),
+  /** RTC_MIN_PORT / RTC_MAX_PORT: UDP/TCP port range for media. */
+  rtcMinPort: port.default(40000),
+  rtcMaxPort: port.default(49999),
+  /** LOG_LEVEL: pino level. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type EdgeConfig = z.infer<typeof EdgeConfigSchema>;
+
+const ENV_NAMES: Record<keyof EdgeConfig, string> = {
+  edgeId: 'EDGE_ID',
+  brokerUrl: 'BROKER_URL',
+  joinToken: 'EDGE_JOIN_TOKEN',
+  signalingHost: 'SIGNALING_HOST',
+  signalingPort: 'SIGNALING_PORT',
+  publicSignalingUrl: 'PUBLIC_SIGNALING_URL',
+  titlesDir: 'TITLES_DIR',
+  titles: 'TITLES',
+  maxSessions: 'MAX_SESSIONS',
+  rtcListenIp: 'RTC_LISTEN_IP',
+  rtcAnnouncedAddress: 'RTC_ANNOUNCED_ADDRESS',
+  rtcMinPort: 'RTC_MIN_PORT',
+  rtcMaxPort: 'RTC_MAX_PORT',
+  logLevel: 'LOG_LEVEL',
+};
+
+/** Reads the config from the environment; fails fast with every problem named. */
+export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  const raw = Object.fromEntries(
+    Object.entries(ENV_NAMES)
+      .map(([key, name]) => [key, env[name]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = EdgeConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${ENV_NAMES[issue.path[0] as keyof EdgeConfig] ?? issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw makeError(ErrorCode.INVALID_MESSAGE, `edge-node configuration is invalid: ${problems}`);
+  }
+  if (result.data.rtcMinPort > result.data.rtcMaxPort) {
+    throw makeError(ErrorCode.INVALID_MESSAGE, 'RTC_MIN_PORT must not be above RTC_MAX_PORT');
+  }
+  return result.data;
+}
+
+/** The config as it is safe to log: secrets redacted. */
+export function describeConfig(config: EdgeConfig): Record<string, unknown> {
+  return { ...config, joinToken: '[redacted]' };
+}

@@ -1,0 +1,140 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { Logger } from 'pino';
+import { ErrorCode, makeError, summarizeTitle, type EdgeRegister } from '@edgeplay/shared';
+import { verifyTicket } from '@edgeplay/shared/node';
+import type { EdgeConfig } from './config.js';
+import { BrokerLink } from './broker/broker-link.js';
+import { MediaWorker } from './sfu/media-worker.js';
+import { PlaySession } from './session/play-session.js';
+import { UsedTickets } from './session/used-tickets.js';
+import { attachPlayerHandlers, type PlayerSocket } from './signaling/player-handlers.js';
+import { loadTitles, type InstalledTitle } from './titles/title-catalog.js';
+
+export interface EdgeNodeDeps {
+  config: EdgeConfig;
+  logger: Logger;
+}
+
+export interface EdgeNode {
+  start(): Promise<{ signalingUrl: string }>;
+  stop(): Promise<void>;
+  /** Sessions running now (for health checks and tests). */
+  sessions(): ReadonlyMap<string, PlaySession>;
+  /** Pid of the mediasoup worker, once started. */
+  workerPid(): number | undefined;
+}
+
+/**
+ * The operator's daemon: one mediasoup worker and router, the player signaling
+ * endpoint, the link to the broker, and the sessions. Nothing listens until start().
+ */
+export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
+  const log = logger.child({ edgeId: config.edgeId });
+  const sessions = new Map<string, PlaySession>();
+  const usedTickets = new UsedTickets();
+  let titles = new Map<string, InstalledTitle>();
+  let media: MediaWorker | undefined;
+  let http: HttpServer | undefined;
+  let io: Server | undefined;
+  let broker: BrokerLink | undefined;
+  let signalingUrl = '';
+  let stopping = false;
+
+  const registration = (): EdgeRegister => ({
+    edgeId: config.edgeId,
+    signalingUrl,
+    titles: [...titles.values()].map((title) => summarizeTitle(title.manifest)),
+    maxSessions: config.maxSessions,
+  });
+
+  async function openSession(ticket: string, sessionLog: Logger): Promise<PlaySession> {
+    const brokerKey = broker?.brokerPublicKey;
+    if (!brokerKey || !media || stopping) {
+      throw makeError(ErrorCode.EDGE_UNAVAILABLE, 'this node is not registered with a broker yet');
+    }
+    const now = Date.now();
+    const payload = verifyTicket(ticket, brokerKey, { edgeId: config.edgeId, now });
+    const title = titles.get(payload.titleId);
+    if (!title) throw makeError(ErrorCode.TITLE_NOT_FOUND, `this node does not offer "${payload.titleId}"`);
+    if (sessions.has(payload.sessionId)) throw makeError(ErrorCode.TICKET_REUSED, 'this session is already running');
+    if (sessions.size >= config.maxSessions) throw makeError(ErrorCode.NO_CAPACITY, 'this node is full');
+    if (!usedTickets.claim(payload.nonce, payload.exp, now)) {
+      throw makeError(ErrorCode.TICKET_REUSED, 'this ticket was already used');
+    }
+    const session = new PlaySession({
+      sessionId: payload.sessionId,
+      manifest: title.manifest,
+      titleDir: title.dir,
+      router: media.router,
+      logger: sessionLog,
+      rtcListenIp: config.rtcListenIp,
+      rtcAnnouncedAddress: config.rtcAnnouncedAddress,
+    });
+    sessions.set(session.id, session);
+    session.once('ended', () => {
+      sessions.delete(session.id);
+      broker?.reportLoad(sessions.size);
+    });
+    broker?.reportLoad(sessions.size);
+    await session.start();
+    return session;
+  }
+
+  return {
+    async start() {
+      titles = await loadTitles(config.titlesDir, config.titles);
+      log.info({ titles: [...titles.keys()] }, 'titles loaded');
+      media = await MediaWorker.start({ logger: log, rtcMinPort: config.rtcMinPort, rtcMaxPort: config.rtcMaxPort });
+      media.on('died', () => {
+        for (const session of sessions.values())
+          void session.close('EDGE_FAILED', 'the media server of this node failed');
+      });
+
+      http = createServer((req, res) => {
+        if (req.url === '/healthz') {
+          const healthy = media !== undefined && !media.worker.died && broker?.brokerPublicKey !== undefined;
+          res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: healthy, sessions: sessions.size, maxSessions: config.maxSessions }));
+          return;
+        }
+        res.writeHead(404).end();
+      });
+      io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
+      io.on('connection', (socket: PlayerSocket) => attachPlayerHandlers(socket, { openSession }, log));
+      const server = http;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.signalingPort, config.signalingHost, () => resolve());
+      });
+      const { port } = server.address() as AddressInfo;
+      signalingUrl = config.publicSignalingUrl ?? `http://${config.signalingHost}:${port}`;
+      log.info({ signalingUrl, port }, 'signaling listening');
+
+      broker = new BrokerLink({ brokerUrl: config.brokerUrl, joinToken: config.joinToken, registration, logger: log });
+      broker.connect();
+      return { signalingUrl };
+    },
+
+    async stop() {
+      stopping = true;
+      broker?.close();
+      await Promise.allSettled(
+        [...sessions.values()].map((session) => session.close('EDGE_STOPPING', 'the node is shutting down')),
+      );
+      io?.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        if (!io) return resolve();
+        io.close(() => resolve());
+        // Keep-alive connections of page loads would hold close() open for minutes.
+        http?.closeAllConnections();
+      });
+      await media?.close();
+      log.info('edge node stopped');
+    },
+
+    sessions: () => sessions,
+    workerPid: () => media?.pid,
+  };
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// EdgePlay's latency probe title: one window filling the display that flips between
+// black and white on every key press. It exists to measure input-to-photon time (the
+// reaction is one redraw, ~1 ms); real titles prove playability, this one proves speed.
+import x11 from 'x11';
+
+const KEY_PRESS = 2;
+const EXPOSE = 12;
+
+x11.createClient({ display: process.env.DISPLAY ?? ':0' }, (error, display) => {
+  if (error) {
+    console.error(`color-flip: cannot open display: ${error.message}`);
+    process.exit(1);
+  }
+  const X = display.client;
+  const screen = display.screen[0];
+  const { root, pixel_width: width, pixel_height: height } = screen;
+  const colors = [screen.black_pixel, screen.white_pixel];
+  let current = 0;
+
+  const wid = X.AllocID();
+  X.CreateWindow(wid, root, 0, 0, width, height, 0, 0, 0, 0, {
+    backgroundPixel: colors[current],
+    eventMask: x11.eventMask.KeyPress | x11.eventMask.Exposure,
+  });
+  X.ChangeProperty(0, wid, X.atoms.WM_NAME, X.atoms.STRING, 8, 'EdgePlay latency probe');
+  X.MapWindow(wid);
+  const gc = X.AllocID();
+  X.CreateGC(gc, wid, { foreground: colors[current] });
+
+  const paint = () => {
+    X.ChangeGC(gc, { foreground: colors[current] });
+    X.PolyFillRectangle(wid, gc, [0, 0, width, height]);
+  };
+
+  X.on('event', (event) => {
+    if (event.type === KEY_PRESS) {
+      current = 1 - current;
+      paint();
+    } else if (event.type === EXPOSE) {
+      paint();
+    }
+  });
+  X.on('error', (xError) => console.error(`color-flip: X error ${xError.message}`));
+  X.on('end', () => process.exit(0));
+});
+
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));

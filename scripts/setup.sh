@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs everything EdgePlay needs on a fresh Debian 12 machine, and nothing twice:
+# Debian packages that are missing, npm dependencies when the lockfile changed, and the
+# mediasoup worker (built once from the npm package's source, cached by version + patch).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# Debian packages: runtime of the stack, browser for tests, and the worker's build deps.
+PACKAGES=(
+  xvfb xdotool x11-utils ffmpeg chromium chromium-bsu redis-server procps iproute2 util-linux
+  fonts-dejavu-core
+  meson ninja-build pkg-config g++ python3
+  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev
+)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { say "need root (or sudo) to install: ${missing[*]}"; exit 1; }
+    SUDO=(sudo)
+  fi
+  say "installing Debian packages: ${missing[*]} (a few minutes on a fresh machine)"
+  "${SUDO[@]}" apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+else
+  say "Debian packages: all present"
+fi
+
+# npm dependencies, reinstalled only when package-lock.json changes.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.edgeplay-lock-sha256
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
+  say "npm dependencies: up to date"
+else
+  say "installing npm dependencies (npm ci)"
+  # mediasoup's own install script would download a prebuilt worker; we build it below.
+  MEDIASOUP_WORKER_BIN=built-by-edgeplay-setup npm ci --no-audit --no-fund >&2
+  echo "$lock_hash" >"$stamp"
+fi
+
+# The mediasoup worker: built from node_modules/mediasoup/worker against Debian's
+# libraries, cached outside the repo, and put where mediasoup looks for it by default.
+say "mediasoup worker: checking cache (a first build compiles for 6-10 minutes)"
+worker_bin=$(bash scripts/mediasoup/build-worker.sh node_modules/mediasoup | tail -n 1)
+target=node_modules/mediasoup/worker/out/Release/mediasoup-worker
+if ! cmp -s "$worker_bin" "$target" 2>/dev/null; then
+  mkdir -p "$(dirname "$target")"
+  cp "$worker_bin" "$target.tmp" && mv "$target.tmp" "$target"
+fi
+say "mediasoup worker: $target"
+say "ready"

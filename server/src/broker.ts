@@ -1,0 +1,65 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { Logger } from 'pino';
+import { EDGE_NAMESPACE } from '@edgeplay/shared';
+import type { BrokerConfig } from './config.js';
+import { attachEdgeNamespace } from './edges/edge-handlers.js';
+import { EdgeRegistry } from './edges/edge-registry.js';
+import { createHttpApp } from './http-app.js';
+import { attachPlayerNamespace } from './players/player-handlers.js';
+import { TicketIssuer } from './tickets/ticket-issuer.js';
+
+export interface BrokerDeps {
+  config: BrokerConfig;
+  logger: Logger;
+}
+
+export interface Broker {
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** The session broker: web client, player namespace, edge namespace. Listens on start(). */
+export function createBroker({ config, logger }: BrokerDeps): Broker {
+  let http: HttpServer | undefined;
+  let io: Server | undefined;
+
+  return {
+    async start() {
+      const registry = new EdgeRegistry();
+      const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
+      if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
+      http = createServer(createHttpApp({ clientDir: config.clientDir, registry }));
+      // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
+      io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
+      attachPlayerNamespace(io.of('/'), { registry, tickets, logger });
+      attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
+        registry,
+        joinToken: config.edgeJoinToken,
+        brokerPublicKey: tickets.publicKeyBase64,
+        logger,
+      });
+      const server = http;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+      const { port } = server.address() as AddressInfo;
+      const url = `http://${config.host}:${port}`;
+      logger.info({ url, port }, 'broker listening');
+      return { url, port };
+    },
+
+    async stop() {
+      io?.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        if (!io) return resolve();
+        io.close(() => resolve());
+        // Keep-alive connections of page loads would hold close() open for minutes.
+        http?.closeAllConnections();
+      });
+      logger.info('broker stopped');
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ErrorCode, makeError } from '@edgeplay/shared';
+
+const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
+
+/** Every broker setting, its environment variable and default. */
+export const BrokerConfigSchema = z.object({
+  /** HOST / PORT: where the broker serves the web client, players and edges (PORT=0: any free port). */
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** EDGE_JOIN_TOKEN: shared secret edges present when they join (until wallet sign-in lands). */
+  edgeJoinToken: z.string().min(16, 'EDGE_JOIN_TOKEN must be at least 16 characters'),
+  /** BROKER_KEY_FILE: PEM Ed25519 private key that signs session tickets; a fresh key per run if unset. */
+  brokerKeyFile: z.string().optional(),
+  /** TICKET_TTL_MS: how long a player has to present a ticket to the edge. */
+  ticketTtlMs: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** CLIENT_DIR: the built web client (npm run build:client). */
+  clientDir: z.string().default(DEFAULT_CLIENT_DIR),
+  /** LOG_LEVEL: pino level. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
+const ENV_NAMES: Record<keyof BrokerConfig, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  edgeJoinToken: 'EDGE_JOIN_TOKEN',
+  brokerKeyFile: 'BROKER_KEY_FILE',
+  ticketTtlMs: 'TICKET_TTL_MS',
+  clientDir: 'CLIENT_DIR',
+  logLevel: 'LOG_LEVEL',
+};
+
+export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const raw = Object.fromEntries(
+    Object.entries(ENV_NAMES)
+      .map(([key, name]) => [key, env[name]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = BrokerConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${ENV_NAMES[issue.path[0] as keyof BrokerConfig] ?? issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw makeError(ErrorCode.INVALID_MESSAGE, `broker configuration is invalid: ${problems}`);
+  }
+  return result.data;
+}
+
+export function describeConfig(config: BrokerConfig): Record<string, unknown> {
+  return { ...config, edgeJoinToken: '[redacted]' };
+}

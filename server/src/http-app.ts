@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Express } from 'express';
+import { ErrorCode } from '@edgeplay/shared';
+import type { EdgeRegistry } from './edges/edge-registry.js';
+
+export interface HttpAppDeps {
+  clientDir: string;
+  registry: EdgeRegistry;
+}
+
+/** The broker's HTTP side: health, and the built web client. */
+export function createHttpApp({ clientDir, registry }: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, titles: registry.catalog().length });
+  });
+  if (existsSync(join(clientDir, 'index.html'))) {
+    app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text').send('The web client is not built. Run: npm run build:client');
+    });
+  }
+  app.use((_req, res) => {
+    res.status(404).json({ ok: false, code: ErrorCode.INVALID_MESSAGE, message: 'no such route' });
+  });
+  return app;
+}
+
+function noCacheForHtml(res: express.Response, path: string): void {
+  if (path.endsWith('.html')) res.setHeader('cache-control', 'no-cache');
+}

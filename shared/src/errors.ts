@@ -1,0 +1,56 @@
+/**
+ * Coded errors shared by every part of EdgePlay. The same codes travel in socket
+ * acknowledgements (`{ ok: false, code, message }`) and HTTP problem responses, so a
+ * client can react to a code without parsing prose.
+ */
+export const ErrorCode = {
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  TICKET_INVALID: 'TICKET_INVALID',
+  TICKET_EXPIRED: 'TICKET_EXPIRED',
+  TICKET_REUSED: 'TICKET_REUSED',
+  NO_CAPACITY: 'NO_CAPACITY',
+  TITLE_NOT_FOUND: 'TITLE_NOT_FOUND',
+  SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
+  SESSION_STATE: 'SESSION_STATE',
+  EDGE_UNAVAILABLE: 'EDGE_UNAVAILABLE',
+  TIMEOUT: 'TIMEOUT',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class EdgePlayError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'EdgePlayError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function makeError(code: ErrorCode, message: string, details?: unknown): EdgePlayError {
+  return new EdgePlayError(code, message, details);
+}
+
+export function isEdgePlayError(value: unknown, code?: ErrorCode): value is EdgePlayError {
+  return value instanceof EdgePlayError && (code === undefined || value.code === code);
+}
+
+export interface ErrorAnswer {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * Turns anything thrown into the answer a peer receives. Unknown failures become
+ * INTERNAL with a generic message so internals (paths, keys) never leak to a peer.
+ */
+export function toErrorAnswer(error: unknown): ErrorAnswer {
+  if (isEdgePlayError(error)) return { ok: false, code: error.code, message: error.message };
+  return { ok: false, code: ErrorCode.INTERNAL, message: 'internal error' };
+}
