@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
     // Real processes (Xvfb, ffmpeg, mediasoup, Chromium) on a 2-core machine: one file at a time.
     fileParallelism: false,
     projects: [

@@ -31,6 +31,9 @@ export async function launchBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     viewport: { width: 1400, height: 900 },
   });
+  // tsx (esbuild keepNames) wraps functions passed to page.evaluate in __name(); give
+  // the page a no-op one so that test code can be written as ordinary functions.
+  await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,

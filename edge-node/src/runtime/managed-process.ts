@@ -98,7 +98,27 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
       clearTimeout(timer);
       // Anything the process forked into its group and left behind goes too.
       this.killGroup('SIGKILL');
+      await this.groupGone();
     }
+  }
+
+  /**
+   * Waits until no process of the group is left. The kernel offers no way to await a
+   * process group, so this polls (kill with signal 0) for a bounded time.
+   */
+  private async groupGone(timeoutMs = 3000): Promise<void> {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(-pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.options.logger.warn({ process: this.name, pgid: pid }, 'process group still present after close');
   }
 
   private finish(exit: ProcessExit, resolve: (exit: ProcessExit) => void): void {

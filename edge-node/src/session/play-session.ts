@@ -5,8 +5,6 @@ import type { Logger } from 'pino';
 import {
   ErrorCode,
   INPUT_CHANNEL_LABEL,
-  InputEventSchema,
-  MAX_INPUT_MESSAGE_BYTES,
   makeError,
   type ConsumerInfo,
   type ErrorCode as Code,
@@ -14,6 +12,7 @@ import {
   type TitleManifest,
   type TransportInfo,
 } from '@edgeplay/shared';
+import { parseInputMessage } from '../input/input-message.js';
 import { XTestInjector } from '../input/xtest-injector.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
 import { TitleProcess } from '../runtime/title-process.js';
@@ -250,23 +249,9 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
   }
 
   private onInput(message: Buffer): void {
-    if (message.length > MAX_INPUT_MESSAGE_BYTES) {
-      this.emit('inputRejected', { code: ErrorCode.INVALID_MESSAGE, message: 'input message too large' });
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(message.toString('utf8'));
-    } catch {
-      this.emit('inputRejected', { code: ErrorCode.INVALID_MESSAGE, message: 'input message is not JSON' });
-      return;
-    }
-    const parsed = InputEventSchema.safeParse(json);
-    if (!parsed.success) {
-      this.emit('inputRejected', { code: ErrorCode.INVALID_MESSAGE, message: 'input message has the wrong shape' });
-      return;
-    }
-    this.injector?.inject(parsed.data);
+    const input = parseInputMessage(message);
+    if (input.ok) this.injector?.inject(input.event);
+    else this.emit('inputRejected', { code: input.code, message: input.message });
   }
 
   /** Ends the session; resolves when every process and transport is gone. Idempotent. */

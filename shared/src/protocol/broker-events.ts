@@ -3,6 +3,9 @@ import type { Ack } from './ack.js';
 import { EdgeIdSchema, SessionIdSchema, TicketSchema } from './ticket.js';
 import { TitleIdSchema, TitleSummarySchema, type TitleSummary } from './title-manifest.js';
 
+/** An http(s) URL: what edges announce and players are sent to (never javascript:, file:, …). */
+export const HttpUrlSchema = z.url({ protocol: /^https?$/ }).max(512);
+
 /* ---------- player ↔ broker (default namespace) ---------- */
 
 export const CatalogListRequestSchema = z.strictObject({}).optional();
@@ -13,7 +16,7 @@ export type SessionRequest = z.infer<typeof SessionRequestSchema>;
 export const SessionPlacementSchema = z.object({
   sessionId: SessionIdSchema,
   ticket: TicketSchema,
-  edge: z.object({ edgeId: EdgeIdSchema, signalingUrl: z.url() }),
+  edge: z.object({ edgeId: EdgeIdSchema, signalingUrl: HttpUrlSchema }),
 });
 export type SessionPlacement = z.infer<typeof SessionPlacementSchema>;
 
@@ -29,7 +32,7 @@ export const EDGE_NAMESPACE = '/edge';
 export const EdgeRegisterSchema = z.strictObject({
   edgeId: EdgeIdSchema,
   /** Where players reach the edge's signaling endpoint (socket.io), e.g. http://127.0.0.1:4100 */
-  signalingUrl: z.url(),
+  signalingUrl: HttpUrlSchema,
   titles: z.array(TitleSummarySchema).max(500),
   maxSessions: z.int().min(1).max(64),
 });

@@ -1,0 +1,191 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportPublicKey, generateTicketKeyPair, newTicketNonce, signTicket } from '@edgeplay/shared/node';
+import type { TicketPayload } from '@edgeplay/shared';
+import { EdgeConfigSchema } from '../src/config.js';
+import { createEdgeNode, type EdgeNode } from '../src/edge-node.js';
+import { isAlive } from '../../e2e/src/process-tree.js';
+
+const EDGE_ID = 'edge-signaling-test';
+const brokerKeys = generateTicketKeyPair();
+
+/** Stands in for the broker's /edge namespace: accepts the edge and hands it the ticket key. */
+async function startBrokerStandIn(): Promise<{ url: string; close(): Promise<void>; registered: Promise<void> }> {
+  const http = createServer();
+  const server = new Server(http, { transports: ['websocket'] });
+  let markRegistered: () => void = () => undefined;
+  const registered = new Promise<void>((resolve) => (markRegistered = resolve));
+  server.of('/edge').on('connection', (socket) => {
+    socket.on('edge:register', (_payload: unknown, ack: (answer: unknown) => void) => {
+      ack({ ok: true, brokerPublicKey: exportPublicKey(brokerKeys.publicKey) });
+      markRegistered();
+    });
+    socket.on('edge:load', (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true }));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    registered,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function ticket(overrides: Partial<TicketPayload> = {}, key = brokerKeys.privateKey): string {
+  const now = Date.now();
+  return signTicket(
+    {
+      v: 1,
+      sessionId: randomUUID(),
+      edgeId: EDGE_ID,
+      titleId: 'latency-probe',
+      iat: now,
+      exp: now + 30_000,
+      nonce: newTicketNonce(),
+      ...overrides,
+    },
+    key,
+  );
+}
+
+describe('edge signaling against junk and bad tickets', () => {
+  let broker: Awaited<ReturnType<typeof startBrokerStandIn>>;
+  let edge: EdgeNode;
+  let signalingUrl: string;
+  const sockets: Socket[] = [];
+
+  const connect = async (): Promise<Socket> => {
+    const socket = io(signalingUrl, { transports: ['websocket'], reconnection: false });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    return socket;
+  };
+  const ask = (socket: Socket, event: string, payload?: unknown): Promise<{ ok: boolean; code?: string }> =>
+    socket.timeout(20_000).emitWithAck(event, payload) as Promise<{ ok: boolean; code?: string }>;
+
+  beforeAll(async () => {
+    broker = await startBrokerStandIn();
+    const config = EdgeConfigSchema.parse({
+      edgeId: EDGE_ID,
+      brokerUrl: broker.url,
+      joinToken: 'test-join-token-0123456789',
+      signalingPort: 0,
+      titles: 'latency-probe',
+    });
+    edge = createEdgeNode({ config, logger: pino({ level: 'silent' }) });
+    ({ signalingUrl } = await edge.start());
+    await broker.registered;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await edge.stop();
+    await broker.close();
+  });
+
+  it('answers junk on every event with a coded error', async () => {
+    const socket = await connect();
+    const events = [
+      'session:join',
+      'transport:create',
+      'transport:connect',
+      'media:consume',
+      'media:resume',
+      'data:produce',
+      'session:end',
+    ];
+    const junk = [
+      undefined,
+      null,
+      7,
+      'x',
+      [],
+      { ticket: 12 },
+      { transportId: 'x'.repeat(5000) },
+      { direction: 'sideways' },
+    ];
+    for (const event of events) {
+      for (const payload of junk) {
+        const answer = await ask(socket, event, payload);
+        expect(answer.ok, `${event} ${JSON.stringify(payload)}`).toBe(false);
+        expect(['INVALID_MESSAGE', 'SESSION_NOT_FOUND']).toContain(answer.code);
+      }
+    }
+  });
+
+  it.each([
+    ['forged', () => ticket({}, generateTicketKeyPair().privateKey), 'TICKET_INVALID'],
+    ['expired', () => ticket({ exp: Date.now() - 1000 }), 'TICKET_EXPIRED'],
+    ['issued for another edge', () => ticket({ edgeId: 'edge-elsewhere' }), 'TICKET_INVALID'],
+    ['for a title this node does not offer', () => ticket({ titleId: 'chromium-bsu' }), 'TITLE_NOT_FOUND'],
+    ['truncated', () => ticket().slice(0, 40), 'INVALID_MESSAGE'],
+  ])('refuses a ticket that is %s and starts nothing', async (_what, make, code) => {
+    const socket = await connect();
+    expect(await ask(socket, 'session:join', { ticket: make() })).toMatchObject({ ok: false, code });
+    expect(edge.sessions().size).toBe(0);
+  });
+
+  it('opens a session for a good ticket once, refuses the same ticket again, and cleans up on disconnect', async () => {
+    const good = ticket();
+    const player = await connect();
+    const joined = (await ask(player, 'session:join', { ticket: good })) as {
+      ok: boolean;
+      routerRtpCapabilities?: { codecs: unknown[] };
+    };
+    expect(joined.ok).toBe(true);
+    expect(joined.routerRtpCapabilities?.codecs.length).toBeGreaterThan(0);
+    const [session] = [...edge.sessions().values()];
+    const pids = session?.pids ?? [];
+    expect(pids.length).toBe(3);
+
+    const thief = await connect();
+    expect(await ask(thief, 'session:join', { ticket: good })).toMatchObject({ ok: false, code: 'TICKET_REUSED' });
+    expect(await ask(player, 'session:join', { ticket: ticket() })).toMatchObject({ ok: false, code: 'SESSION_STATE' });
+    expect(await ask(player, 'media:consume', { rtpCapabilities: { codecs: [] } })).toMatchObject({
+      ok: false,
+      code: 'SESSION_STATE',
+    });
+    expect(
+      await ask(player, 'transport:create', { direction: 'recv', sctpCapabilities: { numStreams: { OS: 0, MIS: 0 } } }),
+    ).toMatchObject({
+      ok: false,
+      code: 'INVALID_MESSAGE',
+    });
+    const created = (await ask(player, 'transport:create', {
+      direction: 'send',
+      sctpCapabilities: { numStreams: { OS: 1024, MIS: 1024 } },
+    })) as {
+      ok: boolean;
+      transport?: { id: string };
+    };
+    expect(created.ok).toBe(true);
+    expect(
+      await ask(player, 'data:produce', {
+        transportId: created.transport?.id,
+        sctpStreamParameters: { streamId: 0, ordered: true },
+        label: 'shell',
+        protocol: '',
+      }),
+    ).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
+    expect(
+      await ask(player, 'transport:connect', {
+        transportId: created.transport?.id,
+        dtlsParameters: { fingerprints: [{ algorithm: 'md5', value: 'zz' }] },
+      }),
+    ).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
+
+    const ended = new Promise((resolve) => session?.once('ended', resolve));
+    player.close();
+    await ended;
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(edge.sessions().size).toBe(0);
+  });
+});
