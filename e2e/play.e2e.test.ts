@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../scripts/local-stack.js';
 import { launchBrowser, type Browser } from './src/browser.js';
-import { descendants, isAlive } from './src/process-tree.js';
+import { descendants, isAlive, type ProcessInfo } from './src/process-tree.js';
 import { decodedFrames, pictureDifference, sceneChange, snapshot } from './src/video-frames.js';
 
 /**
@@ -22,8 +22,8 @@ describe('playing a real game in the browser', () => {
     await stack?.stop();
   });
 
-  const sessionProcesses = (): { pid: number; comm: string }[] =>
-    descendants(stack.edge.pid ?? -1).filter((p) => ['Xvfb', 'chromium-bsu', 'ffmpeg'].includes(p.comm));
+  const sessionProcesses = (): ProcessInfo[] =>
+    descendants(stack.edge.pid ?? -1).filter((p) => ['Xvfb', 'chromium-bsu', 'ffmpeg'].includes(p.name));
 
   async function startPlaying(): Promise<void> {
     const { page } = browser;
@@ -84,12 +84,12 @@ describe('playing a real game in the browser', () => {
   it('ending the session stops every process it started', async () => {
     const { page } = browser;
     const running = sessionProcesses();
-    expect(running.map((p) => p.comm).sort()).toEqual(['Xvfb', 'chromium-bsu', 'ffmpeg']);
+    expect(running.map((p) => p.name).sort()).toEqual(['Xvfb', 'chromium-bsu', 'ffmpeg']);
     await page.getByRole('button', { name: 'End session' }).click();
     await page.waitForSelector('body[data-state="ended"]');
     expect(await page.getByRole('status').textContent()).toBe('You ended the session.');
     await stack.waitForLog((line) => line.msg === 'session ended');
-    for (const p of running) expect(isAlive(p.pid), `${p.comm} (${p.pid}) still running`).toBe(false);
+    for (const p of running) expect(isAlive(p.pid), `${p.name} (${p.pid}) still running`).toBe(false);
     expect(sessionProcesses()).toEqual([]);
   });
 
@@ -97,18 +97,18 @@ describe('playing a real game in the browser', () => {
     const { page } = browser;
     await startPlaying();
     const running = sessionProcesses();
-    const game = running.find((p) => p.comm === 'chromium-bsu');
+    const game = running.find((p) => p.name === 'chromium-bsu');
     expect(game).toBeDefined();
     process.kill(game?.pid ?? -1, 'SIGKILL');
     await page.waitForSelector('body[data-state="ended"]', { timeout: 10_000 });
     expect(await page.getByRole('status').textContent()).toMatch(/The game stopped unexpectedly/);
-    for (const p of running) expect(isAlive(p.pid), `${p.comm} (${p.pid}) still running`).toBe(false);
+    for (const p of running) expect(isAlive(p.pid), `${p.name} (${p.pid}) still running`).toBe(false);
   });
 
   it('stopping the edge node leaves nothing running, mediasoup worker included', async () => {
     const all = descendants(stack.edge.pid ?? -1);
-    expect(all.map((p) => p.comm)).toContain('mediasoup-worker');
+    expect(all.map((p) => p.name)).toContain('mediasoup-worker');
     await stack.stop();
-    for (const p of all) expect(isAlive(p.pid), `${p.comm} (${p.pid}) still running`).toBe(false);
+    for (const p of all) expect(isAlive(p.pid), `${p.name} (${p.pid}) still running`).toBe(false);
   });
 });

@@ -37,9 +37,12 @@ stamp=node_modules/.edgeplay-lock-sha256
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
   say "npm dependencies: up to date"
 else
-  say "installing npm dependencies (npm ci)"
-  # mediasoup's own install script would download a prebuilt worker; we build it below.
-  MEDIASOUP_WORKER_BIN=built-by-edgeplay-setup npm ci --no-audit --no-fund >&2
+  say "installing npm dependencies (locked versions)"
+  # Not `npm ci`: the lockfile lacks rollup's binaries for other platforms (this registry
+  # does not serve them), which `npm ci` refuses; `npm install --no-save` installs the
+  # locked versions and leaves the lockfile alone. mediasoup's own install script would
+  # download a prebuilt worker; the worker is built below instead.
+  MEDIASOUP_WORKER_BIN=built-by-edgeplay-setup npm install --no-save --no-audit --no-fund >&2
   echo "$lock_hash" >"$stamp"
 fi
 

@@ -3,6 +3,10 @@ export interface StreamStats {
   fps: number | undefined;
   bitrateKbps: number | undefined;
   rttMs: number | undefined;
+  /** Mean time frames waited in the jitter buffer over the last interval. */
+  jitterBufferMs: number | undefined;
+  /** Mean decode time per frame over the last interval. */
+  decodeMs: number | undefined;
   framesDecoded: number;
   packetsLost: number;
 }
@@ -10,9 +14,15 @@ export interface StreamStats {
 interface Sample {
   at: number;
   bytes: number;
+  jitterDelay: number;
+  jitterEmitted: number;
+  decodeTime: number;
+  framesDecoded: number;
 }
 
-/** Turns successive RTCStatsReports into per-second figures. */
+const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
+/** Turns successive RTCStatsReports into per-interval figures. */
 export class StreamStatsReader {
   private last: Sample | undefined;
 
@@ -23,26 +33,39 @@ export class StreamStatsReader {
       if (entry.type === 'inbound-rtp' && entry.kind === 'video') inbound = entry;
       if (entry.type === 'candidate-pair' && entry.state === 'succeeded' && (entry.nominated || !pair)) pair = entry;
     });
-    const now = performance.now();
-    const bytes = typeof inbound?.bytesReceived === 'number' ? inbound.bytesReceived : 0;
-    let bitrateKbps: number | undefined;
-    if (this.last && now > this.last.at) bitrateKbps = ((bytes - this.last.bytes) * 8) / (now - this.last.at);
-    this.last = { at: now, bytes };
+    const sample: Sample = {
+      at: performance.now(),
+      bytes: num(inbound?.bytesReceived),
+      jitterDelay: num(inbound?.jitterBufferDelay),
+      jitterEmitted: num(inbound?.jitterBufferEmittedCount),
+      decodeTime: num(inbound?.totalDecodeTime),
+      framesDecoded: num(inbound?.framesDecoded),
+    };
+    const last = this.last;
+    this.last = sample;
+    const per = (value: number, count: number): number | undefined => (count > 0 ? (value / count) * 1000 : undefined);
     const rtt = pair?.currentRoundTripTime;
     const fps = inbound?.framesPerSecond;
     return {
       fps: typeof fps === 'number' ? fps : undefined,
-      bitrateKbps,
+      bitrateKbps: last && sample.at > last.at ? ((sample.bytes - last.bytes) * 8) / (sample.at - last.at) : undefined,
       rttMs: typeof rtt === 'number' ? rtt * 1000 : undefined,
-      framesDecoded: typeof inbound?.framesDecoded === 'number' ? inbound.framesDecoded : 0,
-      packetsLost: typeof inbound?.packetsLost === 'number' ? inbound.packetsLost : 0,
+      jitterBufferMs: last
+        ? per(sample.jitterDelay - last.jitterDelay, sample.jitterEmitted - last.jitterEmitted)
+        : undefined,
+      decodeMs: last ? per(sample.decodeTime - last.decodeTime, sample.framesDecoded - last.framesDecoded) : undefined,
+      framesDecoded: sample.framesDecoded,
+      packetsLost: num(inbound?.packetsLost),
     };
   }
 }
 
+const show = (value: number | undefined, digits = 0): string => (value === undefined ? '–' : value.toFixed(digits));
+
 export function formatStats(stats: StreamStats): string {
-  const fps = stats.fps === undefined ? '–' : stats.fps.toFixed(0);
   const rate = stats.bitrateKbps === undefined ? '–' : (stats.bitrateKbps / 1000).toFixed(1);
-  const rtt = stats.rttMs === undefined ? '–' : stats.rttMs.toFixed(0);
-  return `${fps} fps · ${rate} Mbit/s · RTT ${rtt} ms`;
+  return (
+    `${show(stats.fps)} fps · ${rate} Mbit/s · RTT ${show(stats.rttMs)} ms\n` +
+    `jitter buffer ${show(stats.jitterBufferMs)} ms · decode ${show(stats.decodeMs, 1)} ms · lost ${stats.packetsLost}`
+  );
 }

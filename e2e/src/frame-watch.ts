@@ -23,8 +23,8 @@ export interface ReactionTiming {
  * Installs, in the page, a watcher that reads the mean brightness of `region` on every
  * frame the <video> presents (requestVideoFrameCallback), and records key-down times.
  */
-export async function installFrameWatch(page: Page, region: Region): Promise<void> {
-  await page.evaluate((r) => {
+export async function installFrameWatch(page: Page, region: Region): Promise<number> {
+  return page.evaluate((r) => {
     const video = document.querySelector('video');
     if (!video) throw new Error('no video');
     const canvas = document.createElement('canvas');
@@ -82,7 +82,18 @@ export async function installFrameWatch(page: Page, region: Region): Promise<voi
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
+    return performance.timeOrigin;
   }, region);
+}
+
+/** The figures the stats overlay shows, as numbers. */
+export function overlayStats(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const overlay = document.querySelector<HTMLElement>('[data-testid="stats"]');
+    const out: Record<string, number> = {};
+    for (const [key, value] of Object.entries(overlay?.dataset ?? {})) if (value) out[key] = Number(value);
+    return out;
+  });
 }
 
 /** Mean brightness (0–255) of the watched region in the latest presented frame. */

@@ -10,20 +10,27 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The program a process runs: the base name of its argv[0] (comm is cut at 15 characters). */
-function programName(pid: string, comm: string): string {
+export interface ProcessInfo {
+  pid: number;
+  /** The program: the base name of argv[0] (the kernel's comm is cut at 15 characters). */
+  name: string;
+  /** The whole command line, space-separated. */
+  args: string;
+}
+
+function describeProcess(pid: string, comm: string): { name: string; args: string } {
   try {
-    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
-    return argv0.split('/').pop() || comm;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return { name: argv[0]?.split('/').pop() || comm, args: argv.join(' ') };
   } catch {
-    return comm;
+    return { name: comm, args: comm };
   }
 }
 
 /** Every living descendant of `pid`, with its program name. */
-export function descendants(pid: number): { pid: number; comm: string }[] {
+export function descendants(pid: number): ProcessInfo[] {
   const parents = new Map<number, number>();
-  const names = new Map<number, string>();
+  const names = new Map<number, { name: string; args: string }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -32,18 +39,18 @@ export function descendants(pid: number): { pid: number; comm: string }[] {
       const fields = stat.slice(close + 2).split(' ');
       if (fields[0] === 'Z') continue;
       parents.set(Number(entry), Number(fields[1]));
-      names.set(Number(entry), programName(entry, stat.slice(stat.indexOf('(') + 1, close)));
+      names.set(Number(entry), describeProcess(entry, stat.slice(stat.indexOf('(') + 1, close)));
     } catch {
       // The process ended while we looked.
     }
   }
-  const found: { pid: number; comm: string }[] = [];
+  const found: ProcessInfo[] = [];
   const queue = [pid];
   while (queue.length) {
     const parent = queue.shift();
     for (const [child, ppid] of parents) {
       if (ppid === parent) {
-        found.push({ pid: child, comm: names.get(child) ?? '?' });
+        found.push({ pid: child, ...(names.get(child) ?? { name: '?', args: '' }) });
         queue.push(child);
       }
     }

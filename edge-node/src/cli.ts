@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { isEdgePlayError } from '@edgeplay/shared';
+import { stopOnSignal } from '@edgeplay/shared/node';
 import { describeConfig, loadEdgeConfig } from './config.js';
 import { createEdgeNode } from './edge-node.js';
 
@@ -18,13 +19,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = pino({ level: config.logLevel, base: { service: 'edge-node' } });
   logger.info({ config: describeConfig(config) }, 'configuration');
   const node = createEdgeNode({ config, logger });
-  let stopping: Promise<void> | undefined;
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'stopping');
-    stopping ??= node.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignal(node, logger);
   await node.start();
   return -1;
 }

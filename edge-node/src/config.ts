@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EdgeIdSchema, ErrorCode, makeError } from '@edgeplay/shared';
+import { EdgeIdSchema, ErrorCode, loadConfigFromEnv, makeError } from '@edgeplay/shared';
 
 const DEFAULT_TITLES_DIR = fileURLToPath(new URL('../titles', import.meta.url));
 
@@ -64,22 +64,11 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
 
 /** Reads the config from the environment; fails fast with every problem named. */
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const raw = Object.fromEntries(
-    Object.entries(ENV_NAMES)
-      .map(([key, name]) => [key, env[name]])
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const result = EdgeConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues
-      .map((issue) => `${ENV_NAMES[issue.path[0] as keyof EdgeConfig] ?? issue.path.join('.')}: ${issue.message}`)
-      .join('; ');
-    throw makeError(ErrorCode.INVALID_MESSAGE, `edge-node configuration is invalid: ${problems}`);
-  }
-  if (result.data.rtcMinPort > result.data.rtcMaxPort) {
+  const config = loadConfigFromEnv(EdgeConfigSchema, ENV_NAMES, env, 'edge-node');
+  if (config.rtcMinPort > config.rtcMaxPort) {
     throw makeError(ErrorCode.INVALID_MESSAGE, 'RTC_MIN_PORT must not be above RTC_MAX_PORT');
   }
-  return result.data;
+  return config;
 }
 
 /** The config as it is safe to log: secrets redacted. */

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../src/runtime/managed-process.js';
-import { descendants, isAlive } from '../../e2e/src/process-tree.js';
+import { descendants, isAlive, type ProcessInfo } from '../../e2e/src/process-tree.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -16,12 +16,12 @@ describe('ManagedProcess', () => {
     });
     const pid = proc.pid ?? -1;
     // setpriv execs bash, which forks the two sleeps.
-    let children: { pid: number; comm: string }[] = [];
+    let children: ProcessInfo[] = [];
     for (let i = 0; i < 50 && children.length < 2; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       children = descendants(pid);
     }
-    expect(children.map((child) => child.comm)).toEqual(['sleep', 'sleep']);
+    expect(children.map((child) => child.name)).toEqual(['sleep', 'sleep']);
     await proc.close();
     expect(isAlive(pid)).toBe(false);
     for (const child of children) expect(isAlive(child.pid)).toBe(false);

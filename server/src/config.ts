@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ErrorCode, makeError } from '@edgeplay/shared';
+import { loadConfigFromEnv } from '@edgeplay/shared';
 
 const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
@@ -34,19 +34,7 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
 };
 
 export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
-  const raw = Object.fromEntries(
-    Object.entries(ENV_NAMES)
-      .map(([key, name]) => [key, env[name]])
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const result = BrokerConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues
-      .map((issue) => `${ENV_NAMES[issue.path[0] as keyof BrokerConfig] ?? issue.path.join('.')}: ${issue.message}`)
-      .join('; ');
-    throw makeError(ErrorCode.INVALID_MESSAGE, `broker configuration is invalid: ${problems}`);
-  }
-  return result.data;
+  return loadConfigFromEnv(BrokerConfigSchema, ENV_NAMES, env, 'broker');
 }
 
 export function describeConfig(config: BrokerConfig): Record<string, unknown> {

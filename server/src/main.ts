@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { isEdgePlayError } from '@edgeplay/shared';
+import { stopOnSignal } from '@edgeplay/shared/node';
 import { createBroker } from './broker.js';
 import { describeConfig, loadBrokerConfig } from './config.js';
 
@@ -8,13 +9,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'broker' } });
   logger.info({ config: describeConfig(config) }, 'configuration');
   const broker = createBroker({ config, logger });
-  let stopping: Promise<void> | undefined;
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'stopping');
-    stopping ??= broker.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignal(broker, logger);
   await broker.start();
 }
 

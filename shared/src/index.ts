@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './config-env.js';
 export * from './protocol/ack.js';
 export * from './protocol/parse.js';
 export * from './protocol/handle.js';

@@ -250,8 +250,16 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
 
   private onInput(message: Buffer): void {
     const input = parseInputMessage(message);
-    if (input.ok) this.injector?.inject(input.event);
-    else this.emit('inputRejected', { code: input.code, message: input.message });
+    if (input.ok) {
+      this.injector?.inject(input.event);
+      // Epoch ms with sub-ms precision, comparable with the page's timeOrigin + t on one machine.
+      if (this.log.isLevelEnabled('debug')) {
+        this.log.debug(
+          { input: input.event, injectedAt: performance.timeOrigin + performance.now() },
+          'input injected',
+        );
+      }
+    } else this.emit('inputRejected', { code: input.code, message: input.message });
   }
 
   /** Ends the session; resolves when every process and transport is gone. Idempotent. */

@@ -1,1 +1,2 @@
 export * from './ticket-signing.js';
+export * from './stop-on-signal.js';
