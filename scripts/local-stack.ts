@@ -40,15 +40,19 @@ export interface LocalStack {
 
 /** Runs `relativeScript` as a TypeScript entry point in its own Node process. */
 function spawnService(service: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(
+  // setpriv --pdeathsig: the service gets SIGTERM, and stops cleanly, if this launcher dies.
+  const command = [
     process.execPath,
-    ['--import', 'tsx', join(ROOT, script), ...(service === 'edge-node' ? ['start'] : [])],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+    '--import',
+    'tsx',
+    join(ROOT, script),
+    ...(service === 'edge-node' ? ['start'] : []),
+  ];
+  return spawn('setpriv', ['--pdeathsig', 'TERM', '--', ...command], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
