@@ -9,7 +9,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shared/test/**/*.test.ts', 'server/test/**/*.test.ts', 'edge-node/test/**/*.test.ts'],
+          include: [
+            'shared/test/**/*.test.ts',
+            'server/test/**/*.test.ts',
+            'edge-node/test/**/*.test.ts',
+            'deploy/**/*.test.ts',
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
