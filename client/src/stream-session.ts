@@ -38,6 +38,7 @@ export class StreamSession {
       const parsed = SessionEndedSchema.safeParse(info);
       this.finish(parsed.success ? parsed.data : { code: 'SESSION_ENDED', reason: 'the session ended' });
     });
+    this.edge.on('input:rejected', (info: unknown) => console.warn('the game node rejected input', info));
     this.edge.on('disconnect', () =>
       this.finish({ code: 'EDGE_UNAVAILABLE', reason: 'the connection to the game node was lost' }),
     );

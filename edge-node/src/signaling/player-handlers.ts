@@ -18,6 +18,8 @@ import {
 } from '@edgeplay/shared';
 import type { PlaySession } from '../session/play-session.js';
 
+const INPUT_REJECTION_INTERVAL_MS = 1000;
+
 export type PlayerSocket = Socket<PlayerToEdgeEvents, EdgeToPlayerEvents>;
 
 /** What the handlers need from the edge node: opening a session for a ticket. */
@@ -51,7 +53,15 @@ export function attachPlayerHandlers(socket: PlayerSocket, opener: SessionOpener
           const opened = await opener.openSession(ticket, log);
           session = opened;
           opened.on('ended', (info) => socket.emit('session:ended', info));
-          opened.on('inputRejected', (info) => log.debug(info, 'input rejected'));
+          let lastRejection = 0;
+          opened.on('inputRejected', (info) => {
+            // A page sending junk on every frame must not turn into a flood the other way.
+            const now = Date.now();
+            if (now - lastRejection < INPUT_REJECTION_INTERVAL_MS) return;
+            lastRejection = now;
+            log.warn(info, 'input rejected');
+            socket.emit('input:rejected', info);
+          });
           if (socket.disconnected) await opened.close('PLAYER_LEFT', 'the player left');
           return { sessionId: opened.id, titleId: opened.titleId, routerRtpCapabilities: opened.rtpCapabilities };
         } finally {

@@ -99,6 +99,11 @@ export const SessionEndedSchema = z.object({
 });
 export type SessionEnded = z.infer<typeof SessionEndedSchema>;
 
+/** Sent when the edge drops a data-channel message (at most once a second per session). */
+export const InputRejectedSchema = z.object({ code: z.string(), message: z.string() });
+export type InputRejected = z.infer<typeof InputRejectedSchema>;
+
 export interface EdgeToPlayerEvents {
   'session:ended': (info: SessionEnded) => void;
+  'input:rejected': (info: InputRejected) => void;
 }
