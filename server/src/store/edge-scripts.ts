@@ -1,0 +1,110 @@
+import { LUA_CORRUPT_CHECKS, LuaScript } from './lua-script.js';
+import { LUA_KEY_LAYOUT } from './redis-key-layout.js';
+
+/**
+ * Edge records, their geo entries and leases in Redis. An edge's hash, title set, geo
+ * entries, lease entry and slots change together inside one script, so another broker
+ * never sees an edge half registered or half removed. Lease decisions compare with the
+ * caller's clock (ARGV), like the memory store, rather than Redis key TTLs.
+ */
+const LUA_DROP_EDGE = `
+-- Deletes the edge with all it owns; returns the sessions that still held a slot.
+local function drop_edge(edge_id, now_arg)
+  local slots = slots_key(edge_id)
+  local live = redis.call('ZRANGEBYSCORE', slots, '(' .. now_arg, '+inf')
+  for _, session_id in ipairs(redis.call('ZRANGE', slots, 0, -1)) do redis.call('DEL', session_key(session_id)) end
+  for _, title_id in ipairs(redis.call('SMEMBERS', titles_key(edge_id))) do
+    redis.call('ZREM', geo_key(title_id), edge_id)
+  end
+  redis.call('DEL', edge_key(edge_id), titles_key(edge_id), slots)
+  redis.call('ZREM', leases_key, edge_id)
+  return live
+end
+`;
+
+const script = (name: string, body: string): LuaScript =>
+  new LuaScript(name, LUA_KEY_LAYOUT + LUA_CORRUPT_CHECKS + LUA_DROP_EDGE + body);
+
+/** ARGV: prefix, edgeId, record JSON, maxSessions, leaseExpiresAt, lon, lat, titleId… */
+export const UPSERT_EDGE = script(
+  'upsert-edge',
+  `
+local edge_id, lease_expires_at = ARGV[2], ARGV[5]
+local offered = {}
+for i = 8, #ARGV do offered[ARGV[i]] = true end
+for _, title_id in ipairs(redis.call('SMEMBERS', titles_key(edge_id))) do
+  if not offered[title_id] then redis.call('ZREM', geo_key(title_id), edge_id) end
+end
+redis.call('DEL', titles_key(edge_id))
+for i = 8, #ARGV do
+  redis.call('SADD', titles_key(edge_id), ARGV[i])
+  redis.call('GEOADD', geo_key(ARGV[i]), ARGV[6], ARGV[7], edge_id)
+end
+redis.call('HSET', edge_key(edge_id), 'record', ARGV[3], 'maxSessions', ARGV[4], 'leaseExpiresAt', lease_expires_at)
+redis.call('ZADD', leases_key, lease_expires_at, edge_id)
+return 1
+`,
+);
+
+/** ARGV: prefix, edgeId, now, leaseExpiresAt → 1 renewed, 0 unknown or lapsed. */
+export const RENEW_LEASE = script(
+  'renew-lease',
+  `
+local edge_id, lease_expires_at = ARGV[2], ARGV[4]
+local key = edge_key(edge_id)
+local lease = redis.call('HGET', key, 'leaseExpiresAt')
+if not lease or num(lease, key) <= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', key, 'leaseExpiresAt', lease_expires_at)
+redis.call('ZADD', leases_key, lease_expires_at, edge_id)
+return 1
+`,
+);
+
+/** ARGV: prefix, edgeId, now → the freed session ids. */
+export const REMOVE_EDGE = script('remove-edge', `return drop_edge(ARGV[2], ARGV[3])`);
+
+/**
+ * ARGV: prefix, now, batch → { {edgeId, {sessionId…}}… } for at most `batch` lapsed edges.
+ * Brokers racing here are serialised by Redis: the first takes an edge out of the leases
+ * zset, the next no longer finds it, so every edge and session is reported once.
+ */
+export const EXPIRE_LEASES = script(
+  'expire-leases',
+  `
+local now_arg = ARGV[2]
+local expired = {}
+for _, edge_id in ipairs(redis.call('ZRANGEBYSCORE', leases_key, '-inf', now_arg, 'LIMIT', 0, tonumber(ARGV[3]))) do
+  expired[#expired + 1] = { edge_id, drop_edge(edge_id, now_arg) }
+end
+return expired
+`,
+);
+
+/**
+ * ARGV: prefix, titleId, lon, lat, now, limit, radiusKm → { {record JSON, freeSlots, distanceKm}… }
+ * nearest first. The geo set holds edges whatever their load, so the walk skips lapsed
+ * and full ones until it has `limit`.
+ */
+export const FIND_CANDIDATES = script(
+  'find-candidates',
+  `
+local now_arg, limit = ARGV[5], tonumber(ARGV[6])
+local now = tonumber(now_arg)
+local found = {}
+local hits = redis.call('GEOSEARCH', geo_key(ARGV[2]), 'FROMLONLAT', ARGV[3], ARGV[4], 'BYRADIUS', ARGV[7], 'km', 'ASC', 'WITHDIST')
+for _, hit in ipairs(hits) do
+  local edge_id, distance = hit[1], hit[2]
+  local key = edge_key(edge_id)
+  local edge = redis.call('HMGET', key, 'leaseExpiresAt', 'maxSessions', 'record')
+  if edge[1] and num(edge[1], key) > now then
+    local free = num(edge[2], key) - redis.call('ZCOUNT', slots_key(edge_id), '(' .. now_arg, '+inf')
+    if free > 0 then
+      if not edge[3] then corrupt(key) end
+      found[#found + 1] = { edge[3], free, distance }
+      if #found >= limit then break end
+    end
+  end
+end
+return found
+`,
+);

@@ -1,0 +1,186 @@
+import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema } from '@edgeplay/shared';
+import { greatCircleKm } from './geo-distance.js';
+import {
+  CandidateQuerySchema,
+  ClockReadingSchema,
+  DurationMsSchema,
+  EdgeRecordSchema,
+  SlotReleaseReasonSchema,
+  SlotRequestSchema,
+} from './store-schemas.js';
+import type {
+  CandidateQuery,
+  Clock,
+  EdgeCandidate,
+  EdgeRecord,
+  ExpiredEdge,
+  LiveEdge,
+  SlotReleaseReason,
+  SlotRequest,
+  Store,
+} from './store.js';
+
+interface MemoryEdge {
+  record: EdgeRecord;
+  leaseExpiresAt: number;
+  /** Sessions holding a slot here, including pending ones that lapsed but were not swept yet. */
+  sessionIds: Set<string>;
+}
+
+interface MemorySession {
+  edgeId: string;
+  titleId: string;
+  /** Pending until this instant; Infinity once confirmed. */
+  expiresAt: number;
+}
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+}
+
+/**
+ * The store for one broker process, with no setup. Every method runs to completion
+ * without awaiting, so each call is atomic on Node's single thread — the property the
+ * Redis store gets from Lua scripts.
+ */
+export class MemoryStore implements Store {
+  private readonly clock: Clock;
+  private readonly edges = new Map<string, MemoryEdge>();
+  private readonly sessions = new Map<string, MemorySession>();
+  private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async upsertEdge(edge: EdgeRecord, leaseMs: number): Promise<void> {
+    const record = parseOrThrow(EdgeRecordSchema, edge, 'edge record');
+    const leaseExpiresAt = this.now() + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
+    const previous = this.edges.get(record.edgeId);
+    this.edges.set(record.edgeId, { record, leaseExpiresAt, sessionIds: previous?.sessionIds ?? new Set() });
+  }
+
+  async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
+    parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
+    const now = this.now();
+    const edge = this.liveEdge(edgeId, now);
+    if (!edge) return false;
+    edge.leaseExpiresAt = now + leaseMs;
+    return true;
+  }
+
+  async getEdge(edgeId: string): Promise<LiveEdge | undefined> {
+    const edge = this.liveEdge(edgeId, this.now());
+    return edge && { ...structuredClone(edge.record), leaseExpiresAt: edge.leaseExpiresAt };
+  }
+
+  async removeEdge(edgeId: string): Promise<string[]> {
+    return this.dropEdge(parseOrThrow(EdgeIdSchema, edgeId, 'edgeId'), this.now());
+  }
+
+  async findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]> {
+    const { titleId, lat, lon, limit } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    const now = this.now();
+    const candidates: EdgeCandidate[] = [];
+    for (const edge of this.edges.values()) {
+      if (edge.leaseExpiresAt <= now || !edge.record.titles.includes(titleId)) continue;
+      const freeSlots = edge.record.maxSessions - this.sweep(edge, now);
+      if (freeSlots <= 0) continue;
+      const distanceKm = greatCircleKm(lat, lon, edge.record.lat, edge.record.lon);
+      candidates.push({ ...structuredClone(edge.record), freeSlots, distanceKm });
+    }
+    return candidates.sort((a, b) => a.distanceKm - b.distanceKm).slice(0, limit);
+  }
+
+  async reserveSlot(request: SlotRequest): Promise<boolean> {
+    const { edgeId, sessionId, titleId, ttlMs } = parseOrThrow(SlotRequestSchema, request, 'slot request');
+    const now = this.now();
+    const edge = this.liveEdge(edgeId, now);
+    if (!edge || !edge.record.titles.includes(titleId)) return false;
+    if (this.liveSession(sessionId, now)) return false;
+    if (this.sweep(edge, now) >= edge.record.maxSessions) return false;
+    this.sessions.set(sessionId, { edgeId, titleId, expiresAt: now + ttlMs });
+    edge.sessionIds.add(sessionId);
+    return true;
+  }
+
+  async confirmSlot(sessionId: string): Promise<boolean> {
+    const session = this.liveSession(parseOrThrow(SessionIdSchema, sessionId, 'sessionId'), this.now());
+    if (!session) return false;
+    session.expiresAt = Infinity;
+    return true;
+  }
+
+  async releaseSlot(sessionId: string, reason: SlotReleaseReason): Promise<boolean> {
+    parseOrThrow(SlotReleaseReasonSchema, reason, 'release reason');
+    const session = this.liveSession(parseOrThrow(SessionIdSchema, sessionId, 'sessionId'), this.now());
+    if (!session) return false;
+    this.forgetSession(sessionId, session);
+    return true;
+  }
+
+  async slotsInUse(edgeId: string): Promise<number> {
+    const edge = this.edges.get(parseOrThrow(EdgeIdSchema, edgeId, 'edgeId'));
+    return edge ? this.sweep(edge, this.now()) : 0;
+  }
+
+  async expireLeases(now: number): Promise<ExpiredEdge[]> {
+    parseOrThrow(ClockReadingSchema, now, 'now');
+    this.assertOpen();
+    const expired: ExpiredEdge[] = [];
+    for (const [edgeId, edge] of this.edges) {
+      if (edge.leaseExpiresAt <= now) expired.push({ edgeId, sessionIds: this.dropEdge(edgeId, now) });
+    }
+    return expired;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private now(): number {
+    this.assertOpen();
+    return parseOrThrow(ClockReadingSchema, this.clock(), 'clock reading');
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw makeError(ErrorCode.INTERNAL, 'store is closed');
+  }
+
+  private liveEdge(edgeId: string, now: number): MemoryEdge | undefined {
+    const edge = this.edges.get(parseOrThrow(EdgeIdSchema, edgeId, 'edgeId'));
+    return edge && edge.leaseExpiresAt > now ? edge : undefined;
+  }
+
+  /** The session while it holds a slot; a lapsed pending reservation is swept on sight. */
+  private liveSession(sessionId: string, now: number): MemorySession | undefined {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.expiresAt > now) return session;
+    this.forgetSession(sessionId, session);
+    return undefined;
+  }
+
+  private forgetSession(sessionId: string, session: MemorySession): void {
+    this.sessions.delete(sessionId);
+    this.edges.get(session.edgeId)?.sessionIds.delete(sessionId);
+  }
+
+  /** Drops lapsed pending reservations of the edge and returns the slots still in use. */
+  private sweep(edge: MemoryEdge, now: number): number {
+    for (const sessionId of edge.sessionIds) this.liveSession(sessionId, now);
+    return edge.sessionIds.size;
+  }
+
+  /** Removes the edge and its sessions; returns those that still held a slot. */
+  private dropEdge(edgeId: string, now: number): string[] {
+    const edge = this.edges.get(edgeId);
+    if (!edge) return [];
+    const freed: string[] = [];
+    for (const sessionId of edge.sessionIds) {
+      if (this.liveSession(sessionId, now)) freed.push(sessionId);
+      this.sessions.delete(sessionId);
+    }
+    this.edges.delete(edgeId);
+    return freed;
+  }
+}

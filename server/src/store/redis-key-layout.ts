@@ -1,0 +1,36 @@
+/**
+ * Where the Redis store keeps things. The Lua scripts build the same names from the same
+ * prefix (LUA_KEY_LAYOUT below), so the layout is written down here, once per language,
+ * side by side:
+ *
+ *   {prefix}edge:{edgeId}          hash   record (EdgeRecord JSON), maxSessions, leaseExpiresAt (ms)
+ *   {prefix}edge:{edgeId}:titles   set    title ids, to find the geo sets to leave on removal
+ *   {prefix}edge:{edgeId}:slots    zset   sessionId → pending expiry (ms), or +inf once running
+ *   {prefix}session:{sessionId}    hash   edgeId, titleId — exists exactly while the session is in a slots zset
+ *   {prefix}title:{titleId}:geo    geo    edgeIds offering the title, at their coordinates
+ *   {prefix}leases                 zset   edgeId → leaseExpiresAt (ms), to find lapsed leases
+ *
+ * Ids are validated to [A-Za-z0-9._-] before they reach a key, so no id can forge a ':'.
+ */
+export interface RedisKeyLayout {
+  edge(edgeId: string): string;
+  slots(edgeId: string): string;
+}
+
+export function redisKeyLayout(prefix: string): RedisKeyLayout {
+  return {
+    edge: (edgeId) => `${prefix}edge:${edgeId}`,
+    slots: (edgeId) => `${prefix}edge:${edgeId}:slots`,
+  };
+}
+
+/** Prepended to every script; ARGV[1] is always the key prefix. */
+export const LUA_KEY_LAYOUT = `
+local prefix = ARGV[1]
+local leases_key = prefix .. 'leases'
+local function edge_key(edge_id) return prefix .. 'edge:' .. edge_id end
+local function titles_key(edge_id) return prefix .. 'edge:' .. edge_id .. ':titles' end
+local function slots_key(edge_id) return prefix .. 'edge:' .. edge_id .. ':slots' end
+local function session_key(session_id) return prefix .. 'session:' .. session_id end
+local function geo_key(title_id) return prefix .. 'title:' .. title_id .. ':geo' end
+`;

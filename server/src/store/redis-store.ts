@@ -1,0 +1,217 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema } from '@edgeplay/shared';
+import { EXPIRE_LEASES, FIND_CANDIDATES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
+import type { LuaScript } from './lua-script.js';
+import { redisKeyLayout, type RedisKeyLayout } from './redis-key-layout.js';
+import { CONFIRM_SLOT, RELEASE_SLOT, RESERVE_SLOT } from './slot-scripts.js';
+import {
+  CandidateQuerySchema,
+  ClockReadingSchema,
+  DurationMsSchema,
+  EdgeRecordSchema,
+  SlotReleaseReasonSchema,
+  SlotRequestSchema,
+} from './store-schemas.js';
+import type {
+  CandidateQuery,
+  Clock,
+  EdgeCandidate,
+  EdgeRecord,
+  ExpiredEdge,
+  LiveEdge,
+  SlotReleaseReason,
+  SlotRequest,
+  Store,
+} from './store.js';
+
+export const DEFAULT_KEY_PREFIX = 'edgeplay:';
+
+/** Lapsed edges removed per script run, so one run never blocks Redis for long. */
+const EXPIRE_BATCH = 100;
+
+/** More than half the earth's circumference at Redis's radius (20,020.6 km): the whole globe. */
+const WHOLE_EARTH_RADIUS_KM = 20_050;
+
+const KeyPrefixSchema = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9:{}._-]*$/, 'letters, digits and : { } . _ -');
+
+const StoredWholeNumberSchema = z
+  .string()
+  .regex(/^\d+$/)
+  .transform((text) => Number(text));
+
+const StoredEdgeRecordSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(EdgeRecordSchema);
+
+const FlagReplySchema = z.union([z.literal(0), z.literal(1)]).transform((flag) => flag === 1);
+const SessionIdsReplySchema = z.array(z.string());
+const ExpiredReplySchema = z.array(z.tuple([z.string(), SessionIdsReplySchema]));
+const CandidatesReplySchema = z.array(
+  z.tuple([StoredEdgeRecordSchema, z.int().positive(), z.string().transform(Number).pipe(z.number().nonnegative())]),
+);
+
+export interface RedisStoreOptions {
+  /** e.g. redis://127.0.0.1:6379/0 */
+  url: string;
+  /** Prepended to every key, so several deployments or tests can share one Redis. */
+  keyPrefix?: string;
+  clock?: Clock;
+  /** Connection errors after start (ioredis keeps reconnecting); without a handler ioredis prints them. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * The store shared by many broker processes. Every operation that reads and then writes
+ * runs as one Lua script, so it is atomic across all connections; plain reads are single
+ * commands. Everything read back is parsed with zod: a corrupt record throws INTERNAL.
+ */
+export class RedisStore implements Store {
+  private readonly keys: RedisKeyLayout;
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly clock: Clock,
+  ) {
+    this.keys = redisKeyLayout(prefix);
+  }
+
+  /** Connects, and fails fast when Redis cannot be reached. */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const prefix = parseOrThrow(KeyPrefixSchema, options.keyPrefix ?? DEFAULT_KEY_PREFIX, 'keyPrefix');
+    const redis = new Redis(options.url, { lazyConnect: true });
+    // connect() only says "Connection is closed"; the error event says why.
+    let cause: unknown;
+    const remember = (error: Error): void => {
+      cause = error;
+    };
+    redis.on('error', remember);
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      // host:port only: the URL may carry a password.
+      const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
+      throw new Error(`cannot reach Redis at ${where}: ${String(cause ?? error)}`, { cause: cause ?? error });
+    }
+    redis.off('error', remember);
+    if (options.onError) redis.on('error', options.onError);
+    return new RedisStore(redis, prefix, options.clock ?? Date.now);
+  }
+
+  async upsertEdge(edge: EdgeRecord, leaseMs: number): Promise<void> {
+    const record = parseOrThrow(EdgeRecordSchema, edge, 'edge record');
+    const leaseExpiresAt = this.now() + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
+    const { edgeId, maxSessions, lon, lat, titles } = record;
+    await this.run(UPSERT_EDGE, [edgeId, JSON.stringify(record), maxSessions, leaseExpiresAt, lon, lat, ...titles]);
+  }
+
+  async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
+    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    const now = this.now();
+    const leaseExpiresAt = now + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
+    return this.parseReply(RENEW_LEASE, FlagReplySchema, await this.run(RENEW_LEASE, [edgeId, now, leaseExpiresAt]));
+  }
+
+  async getEdge(edgeId: string): Promise<LiveEdge | undefined> {
+    const key = this.keys.edge(parseOrThrow(EdgeIdSchema, edgeId, 'edgeId'));
+    const now = this.now();
+    const [record, lease] = await this.redis.hmget(key, 'record', 'leaseExpiresAt');
+    if (record === null && lease === null) return undefined;
+    const leaseExpiresAt = parseStored(StoredWholeNumberSchema, lease, key);
+    if (leaseExpiresAt <= now) return undefined;
+    return { ...parseStored(StoredEdgeRecordSchema, record, key), leaseExpiresAt };
+  }
+
+  async removeEdge(edgeId: string): Promise<string[]> {
+    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    const reply = await this.run(REMOVE_EDGE, [edgeId, this.now()]);
+    return this.parseReply(REMOVE_EDGE, SessionIdsReplySchema, reply);
+  }
+
+  async findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]> {
+    const { titleId, lat, lon, limit } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    const args = [titleId, lon, lat, this.now(), limit, WHOLE_EARTH_RADIUS_KM];
+    const reply = this.parseReply(FIND_CANDIDATES, CandidatesReplySchema, await this.run(FIND_CANDIDATES, args));
+    return reply.map(([record, freeSlots, distanceKm]) => ({ ...record, freeSlots, distanceKm }));
+  }
+
+  async reserveSlot(request: SlotRequest): Promise<boolean> {
+    const { edgeId, sessionId, titleId, ttlMs } = parseOrThrow(SlotRequestSchema, request, 'slot request');
+    const now = this.now();
+    const reply = await this.run(RESERVE_SLOT, [edgeId, sessionId, titleId, now, now + ttlMs]);
+    return this.parseReply(RESERVE_SLOT, FlagReplySchema, reply);
+  }
+
+  async confirmSlot(sessionId: string): Promise<boolean> {
+    parseOrThrow(SessionIdSchema, sessionId, 'sessionId');
+    return this.parseReply(CONFIRM_SLOT, FlagReplySchema, await this.run(CONFIRM_SLOT, [sessionId, this.now()]));
+  }
+
+  async releaseSlot(sessionId: string, reason: SlotReleaseReason): Promise<boolean> {
+    parseOrThrow(SessionIdSchema, sessionId, 'sessionId');
+    parseOrThrow(SlotReleaseReasonSchema, reason, 'release reason');
+    return this.parseReply(RELEASE_SLOT, FlagReplySchema, await this.run(RELEASE_SLOT, [sessionId, this.now()]));
+  }
+
+  async slotsInUse(edgeId: string): Promise<number> {
+    const key = this.keys.slots(parseOrThrow(EdgeIdSchema, edgeId, 'edgeId'));
+    // Live slots only: lapsed pending reservations still in the zset are swept by the next write.
+    return this.redis.zcount(key, `(${this.now()}`, '+inf');
+  }
+
+  async expireLeases(now: number): Promise<ExpiredEdge[]> {
+    parseOrThrow(ClockReadingSchema, now, 'now');
+    const expired: ExpiredEdge[] = [];
+    for (;;) {
+      const reply = await this.run(EXPIRE_LEASES, [now, EXPIRE_BATCH]);
+      const batch = this.parseReply(EXPIRE_LEASES, ExpiredReplySchema, reply);
+      for (const [edgeId, sessionIds] of batch) expired.push({ edgeId, sessionIds });
+      if (batch.length < EXPIRE_BATCH) return expired;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.redis.quit();
+  }
+
+  private now(): number {
+    this.assertOpen();
+    return parseOrThrow(ClockReadingSchema, this.clock(), 'clock reading');
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw makeError(ErrorCode.INTERNAL, 'store is closed');
+  }
+
+  private run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
+    this.assertOpen();
+    return script.run(this.redis, [this.prefix, ...args]);
+  }
+
+  private parseReply<S extends z.ZodType>(script: LuaScript, schema: S, reply: unknown): z.output<S> {
+    return parseStored(schema, reply, `reply of ${script.name}`);
+  }
+}
+
+/** Parses what came back from Redis; anything else is a corrupt record, not a crash. */
+function parseStored<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw makeError(ErrorCode.INTERNAL, `corrupt store record at ${where}`, { where, issues: result.error.issues });
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { EdgeIdSchema, HttpUrlSchema, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
+import type { CandidateQuery, EdgeRecord, SlotReleaseReason, SlotRequest } from './store.js';
+
+/*
+ * What both stores accept. Ids are restricted to characters that cannot collide with the
+ * ':' separators of Redis key names, and latitude to the band Redis GEO can index, so the
+ * memory store refuses exactly what Redis would.
+ */
+
+/** Redis GEO (web mercator) cannot index latitudes beyond this. */
+export const MAX_GEO_LATITUDE = 85.05112878;
+
+/** Longest lease or reservation ttl a caller may ask for: a day. */
+const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+
+const LabelSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore');
+
+export const LatitudeSchema = z.number().min(-MAX_GEO_LATITUDE).max(MAX_GEO_LATITUDE);
+export const LongitudeSchema = z.number().min(-180).max(180);
+
+export const EdgeRecordSchema = z.strictObject({
+  edgeId: EdgeIdSchema,
+  signalingUrl: HttpUrlSchema,
+  region: LabelSchema,
+  lat: LatitudeSchema,
+  lon: LongitudeSchema,
+  titles: z.array(TitleIdSchema).max(500),
+  maxSessions: z.int().min(1).max(64),
+  gpuClass: LabelSchema,
+}) satisfies z.ZodType<EdgeRecord>;
+
+export const DurationMsSchema = z.int().min(1).max(MAX_DURATION_MS);
+
+export const CandidateQuerySchema = z.strictObject({
+  titleId: TitleIdSchema,
+  lat: LatitudeSchema,
+  lon: LongitudeSchema,
+  limit: z.int().min(1).max(100),
+}) satisfies z.ZodType<CandidateQuery>;
+
+export const SlotRequestSchema = z.strictObject({
+  edgeId: EdgeIdSchema,
+  sessionId: SessionIdSchema,
+  titleId: TitleIdSchema,
+  ttlMs: DurationMsSchema,
+}) satisfies z.ZodType<SlotRequest>;
+
+export const SlotReleaseReasonSchema = z.enum([
+  'ended',
+  'cancelled',
+  'failed',
+  'kicked',
+]) satisfies z.ZodType<SlotReleaseReason>;
+
+/** The clock must give whole ms: Redis keeps them as exact integers in scores and hashes. */
+export const ClockReadingSchema = z.int().nonnegative();

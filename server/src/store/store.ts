@@ -1,0 +1,115 @@
+/**
+ * The broker's shared state: which edges are alive, where they are, and who holds their
+ * slots. One interface, two implementations: `MemoryStore` for one process and
+ * `RedisStore` for several broker processes sharing one Redis. Both pass the same
+ * contract suite (server/test/store/store-contract.ts), so code written against this
+ * interface behaves the same on either.
+ *
+ * Time comes from an injected clock (ms since epoch) and every expiry decision compares
+ * against it — never against Redis TTLs — so both stores expire at the same instants
+ * and tests can move time by hand.
+ */
+
+/** Milliseconds since the epoch, as `Date.now()` returns. */
+export type Clock = () => number;
+
+/** What an edge announces about itself; the store keeps it as given. */
+export interface EdgeRecord {
+  edgeId: string;
+  /** Where players reach the edge's signaling endpoint. */
+  signalingUrl: string;
+  region: string;
+  /** WGS 84 degrees; latitude within ±85.05112878, the range Redis GEO can index. */
+  lat: number;
+  lon: number;
+  /** Ids of the titles installed on the edge. */
+  titles: string[];
+  maxSessions: number;
+  gpuClass: string;
+}
+
+/** An edge whose lease is live, as `getEdge` returns it. */
+export interface LiveEdge extends EdgeRecord {
+  leaseExpiresAt: number;
+}
+
+export interface CandidateQuery {
+  titleId: string;
+  /** Where the player is (best guess, e.g. from GeoIP). */
+  lat: number;
+  lon: number;
+  /** At most this many candidates. */
+  limit: number;
+}
+
+export interface EdgeCandidate extends EdgeRecord {
+  freeSlots: number;
+  /** Great-circle distance from the query point (haversine, Redis's earth radius). */
+  distanceKm: number;
+}
+
+export interface SlotRequest {
+  edgeId: string;
+  /** A UUID, as the broker mints them (SessionIdSchema). */
+  sessionId: string;
+  titleId: string;
+  /** The reservation frees itself unless confirmed within this many ms. */
+  ttlMs: number;
+}
+
+/** Why a slot was given back; part of the contract so an audit trail can be added behind it. */
+export type SlotReleaseReason = 'ended' | 'cancelled' | 'failed' | 'kicked';
+
+export interface ExpiredEdge {
+  edgeId: string;
+  /** Sessions (pending or running) whose slots went with the edge. */
+  sessionIds: string[];
+}
+
+/**
+ * Every method is atomic with respect to every other call on any store sharing the
+ * same state. A slot is freed exactly once: by `releaseSlot` returning true, by
+ * `removeEdge`/`expireLeases` listing its session, or silently when a pending
+ * reservation outlives its ttl.
+ *
+ * Inputs are validated: malformed ids, coordinates or counts throw INVALID_MESSAGE.
+ * A record that reads back corrupt throws INTERNAL.
+ */
+export interface Store {
+  /**
+   * Registers or refreshes an edge and sets its lease to now + leaseMs. Its slots
+   * survive a refresh — also one that arrives after the lease lapsed but before
+   * `expireLeases` reaped it — so a brief disconnect does not orphan running sessions.
+   */
+  upsertEdge(edge: EdgeRecord, leaseMs: number): Promise<void>;
+  /** Extends a live lease to now + leaseMs; false when the edge is unknown or its lease lapsed (re-register). */
+  renewLease(edgeId: string, leaseMs: number): Promise<boolean>;
+  /** The edge while its lease is live. */
+  getEdge(edgeId: string): Promise<LiveEdge | undefined>;
+  /** Forgets the edge; returns the sessions whose slots it freed (empty when unknown). */
+  removeEdge(edgeId: string): Promise<string[]>;
+
+  /** Live edges with the title and a free slot, nearest first. */
+  findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]>;
+
+  /**
+   * Takes one slot as a pending reservation. True only when the edge's lease is live,
+   * it offers the title, a slot is free and the session holds no slot yet.
+   */
+  reserveSlot(request: SlotRequest): Promise<boolean>;
+  /** Turns a live pending reservation into a running session (no ttl); true if it runs now. */
+  confirmSlot(sessionId: string): Promise<boolean>;
+  /** Frees the session's slot; true exactly once, false when it was already freed by anyone. */
+  releaseSlot(sessionId: string, reason: SlotReleaseReason): Promise<boolean>;
+  /** Running sessions plus live pending reservations; 0 for an unknown edge. */
+  slotsInUse(edgeId: string): Promise<number>;
+
+  /**
+   * Removes every edge whose lease lapsed at `now` and frees its slots. Safe to call
+   * from several processes at once: each edge and session is reported by one caller.
+   */
+  expireLeases(now: number): Promise<ExpiredEdge[]>;
+
+  /** Releases the store's resources (the Redis connection); idempotent. */
+  close(): Promise<void>;
+}

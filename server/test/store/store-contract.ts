@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, isEdgePlayError } from '@edgeplay/shared';
+import type { Clock, EdgeRecord, Store } from '../../src/store/store.js';
+
+/** Two handles on one state: for Redis two connections, for memory the same instance. */
+export interface StoreHandles {
+  store: Store;
+  peer: Store;
+}
+
+export type OpenStores = (clock: Clock) => Promise<StoreHandles>;
+
+const T0 = 1_750_000_000_000;
+const LEASE_MS = 10_000;
+const TTL_MS = 5_000;
+
+/** Real cities; the player asks from London. */
+const CITIES = {
+  london: { lat: 51.5074, lon: -0.1278 },
+  paris: { lat: 48.8566, lon: 2.3522 },
+  amsterdam: { lat: 52.3676, lon: 4.9041 },
+  frankfurt: { lat: 50.1109, lon: 8.6821 },
+  newYork: { lat: 40.7128, lon: -74.006 },
+};
+
+/** Great-circle km from London (haversine at Redis's earth radius, computed independently). */
+const KM_FROM_LONDON = { paris: 343.65, amsterdam: 357.99, frankfurt: 637.95, newYork: 5571.79 };
+
+function edge(edgeId: string, city: keyof typeof CITIES, overrides: Partial<EdgeRecord> = {}): EdgeRecord {
+  return {
+    edgeId,
+    signalingUrl: `https://${edgeId}.example.net:4100`,
+    region: city,
+    ...CITIES[city],
+    titles: ['chess', 'tetris'],
+    maxSessions: 2,
+    gpuClass: 'rtx-4070',
+    ...overrides,
+  };
+}
+
+const near = (titleId = 'chess', limit = 10) => ({ titleId, ...CITIES.london, limit });
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(isEdgePlayError(error) ? error.code : error).toBe(code);
+}
+
+/** The behaviour every Store must have; run it against each implementation. */
+export function describeStoreContract(name: string, openStores: OpenStores): void {
+  describe(`Store contract: ${name}`, () => {
+    let now = T0;
+    const clock: Clock = () => now;
+    let store: Store;
+    let peer: Store;
+
+    const reserve = (on: Store, edgeId: string, sessionId: string = randomUUID(), ttlMs = TTL_MS) =>
+      on.reserveSlot({ edgeId, sessionId, titleId: 'chess', ttlMs });
+
+    beforeEach(async () => {
+      now = T0;
+      ({ store, peer } = await openStores(clock));
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await peer.close();
+    });
+
+    describe('edges and leases', () => {
+      it('registers an edge, refreshes it, and shows it to every handle', async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        expect(await peer.getEdge('fra-1')).toEqual({ ...edge('fra-1', 'frankfurt'), leaseExpiresAt: T0 + LEASE_MS });
+
+        now += 1_000;
+        await peer.upsertEdge(edge('fra-1', 'frankfurt', { maxSessions: 4, titles: ['tetris'] }), LEASE_MS);
+        expect(await store.getEdge('fra-1')).toMatchObject({
+          maxSessions: 4,
+          titles: ['tetris'],
+          leaseExpiresAt: now + LEASE_MS,
+        });
+        expect(await store.getEdge('nobody')).toBeUndefined();
+      });
+
+      it('renews a live lease only', async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        now += LEASE_MS - 1;
+        expect(await peer.renewLease('fra-1', LEASE_MS)).toBe(true);
+        expect((await store.getEdge('fra-1'))?.leaseExpiresAt).toBe(now + LEASE_MS);
+
+        now += LEASE_MS;
+        expect(await store.getEdge('fra-1')).toBeUndefined();
+        expect(await store.renewLease('fra-1', LEASE_MS)).toBe(false);
+        expect(await store.renewLease('nobody', LEASE_MS)).toBe(false);
+      });
+
+      it('keeps the slots of an edge that re-registers before its lapsed lease is reaped', async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        const sessionId = randomUUID();
+        expect(await reserve(store, 'fra-1', sessionId)).toBe(true);
+        expect(await store.confirmSlot(sessionId)).toBe(true);
+        now += LEASE_MS;
+        await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        expect(await store.slotsInUse('fra-1')).toBe(1);
+        expect(await store.expireLeases(now)).toEqual([]);
+      });
+
+      it('refuses malformed input with INVALID_MESSAGE', async () => {
+        await expectCode(store.upsertEdge(edge('bad:id', 'paris'), LEASE_MS), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.upsertEdge(edge('polar', 'paris', { lat: 89 }), LEASE_MS), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.upsertEdge(edge('par-1', 'paris'), 0), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.findCandidates({ ...near(), limit: 0 }), ErrorCode.INVALID_MESSAGE);
+        await expectCode(reserve(store, 'par-1', 'not-a-uuid'), ErrorCode.INVALID_MESSAGE);
+      });
+    });
+
+    describe('candidates', () => {
+      beforeEach(async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        await store.upsertEdge(edge('par-1', 'paris', { maxSessions: 1 }), LEASE_MS);
+        await store.upsertEdge(edge('ams-1', 'amsterdam', { titles: ['tetris'] }), LEASE_MS);
+        await peer.upsertEdge(edge('nyc-1', 'newYork', { maxSessions: 3 }), LEASE_MS * 2);
+      });
+
+      it('lists edges with the title nearest first, with free slots and distance', async () => {
+        const found = await peer.findCandidates(near());
+        expect(found.map((c) => c.edgeId)).toEqual(['par-1', 'fra-1', 'nyc-1']);
+        expect(found.map((c) => c.freeSlots)).toEqual([1, 2, 3]);
+        const expectedKm = [KM_FROM_LONDON.paris, KM_FROM_LONDON.frankfurt, KM_FROM_LONDON.newYork];
+        found.forEach((c, i) => expect(Math.abs(c.distanceKm - (expectedKm[i] ?? NaN))).toBeLessThan(1));
+        expect(found[0]).toMatchObject(edge('par-1', 'paris', { maxSessions: 1 }));
+
+        expect((await store.findCandidates(near('tetris'))).map((c) => c.edgeId)).toEqual([
+          'par-1',
+          'ams-1',
+          'fra-1',
+          'nyc-1',
+        ]);
+        expect((await store.findCandidates(near('tetris', 2))).map((c) => c.edgeId)).toEqual(['par-1', 'ams-1']);
+        expect(await store.findCandidates(near('doom'))).toEqual([]);
+      });
+
+      it('leaves out full edges, lapsed leases and titles an edge dropped', async () => {
+        expect(await reserve(store, 'par-1')).toBe(true);
+        expect(await reserve(peer, 'fra-1')).toBe(true);
+        let found = await store.findCandidates(near());
+        expect(found.map((c) => [c.edgeId, c.freeSlots])).toEqual([
+          ['fra-1', 1],
+          ['nyc-1', 3],
+        ]);
+
+        await store.upsertEdge(edge('fra-1', 'frankfurt', { titles: ['tetris'] }), LEASE_MS);
+        expect((await peer.findCandidates(near())).map((c) => c.edgeId)).toEqual(['nyc-1']);
+
+        now += LEASE_MS;
+        found = await peer.findCandidates(near('tetris'));
+        expect(found.map((c) => c.edgeId)).toEqual(['nyc-1']);
+      });
+    });
+
+    describe('slots', () => {
+      beforeEach(async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt', { maxSessions: 5 }), LEASE_MS);
+      });
+
+      it('reserves up to maxSessions and refuses beyond', async () => {
+        for (let i = 0; i < 5; i += 1) expect(await reserve(i % 2 ? store : peer, 'fra-1')).toBe(true);
+        expect(await reserve(store, 'fra-1')).toBe(false);
+        expect(await peer.slotsInUse('fra-1')).toBe(5);
+        expect(await peer.slotsInUse('nobody')).toBe(0);
+      });
+
+      it('refuses an unknown or lapsed edge, a title it lacks, and a session that holds a slot', async () => {
+        const sessionId = randomUUID();
+        expect(await reserve(store, 'nobody')).toBe(false);
+        expect(await store.reserveSlot({ edgeId: 'fra-1', sessionId, titleId: 'doom', ttlMs: TTL_MS })).toBe(false);
+        expect(await reserve(store, 'fra-1', sessionId)).toBe(true);
+        expect(await reserve(peer, 'fra-1', sessionId)).toBe(false);
+        expect(await store.slotsInUse('fra-1')).toBe(1);
+        now += LEASE_MS;
+        expect(await reserve(store, 'fra-1')).toBe(false);
+      });
+
+      it('grants exactly 5 of 200 concurrent reservations for 5 slots', async () => {
+        const attempts = Array.from({ length: 200 }, (_, i) => reserve(i % 2 ? store : peer, 'fra-1'));
+        const granted = (await Promise.all(attempts)).filter(Boolean);
+        expect(granted).toHaveLength(5);
+        expect(await store.slotsInUse('fra-1')).toBe(5);
+        expect(await peer.slotsInUse('fra-1')).toBe(5);
+      });
+
+      it('frees a pending reservation that is not confirmed in time', async () => {
+        const lapsing = randomUUID();
+        await store.upsertEdge(edge('fra-1', 'frankfurt', { maxSessions: 1 }), LEASE_MS);
+        expect(await reserve(store, 'fra-1', lapsing, 1_000)).toBe(true);
+        now += 999;
+        expect(await reserve(peer, 'fra-1')).toBe(false);
+        expect(await peer.slotsInUse('fra-1')).toBe(1);
+        now += 1;
+        expect(await peer.slotsInUse('fra-1')).toBe(0);
+        expect(await store.confirmSlot(lapsing)).toBe(false);
+        expect(await store.releaseSlot(lapsing, 'cancelled')).toBe(false);
+        expect(await reserve(peer, 'fra-1')).toBe(true);
+        expect(await reserve(store, 'fra-1', lapsing)).toBe(false); // full again, not resurrected
+      });
+
+      it('confirms a reservation into a running session that outlives the ttl', async () => {
+        const sessionId = randomUUID();
+        expect(await reserve(store, 'fra-1', sessionId)).toBe(true);
+        expect(await peer.confirmSlot(sessionId)).toBe(true);
+        expect(await store.confirmSlot(sessionId)).toBe(true);
+        now += TTL_MS + 1;
+        expect(await store.slotsInUse('fra-1')).toBe(1);
+        expect(await store.confirmSlot(randomUUID())).toBe(false);
+        expect(await peer.releaseSlot(sessionId, 'ended')).toBe(true);
+        expect(await store.slotsInUse('fra-1')).toBe(0);
+      });
+
+      it('releases a slot exactly once, also when releases race', async () => {
+        const first = randomUUID();
+        expect(await reserve(store, 'fra-1', first)).toBe(true);
+        expect(await store.releaseSlot(first, 'ended')).toBe(true);
+        expect(await peer.releaseSlot(first, 'ended')).toBe(false);
+
+        const raced = randomUUID();
+        expect(await reserve(store, 'fra-1', raced)).toBe(true);
+        await store.confirmSlot(raced);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? store : peer).releaseSlot(raced, 'ended')),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.slotsInUse('fra-1')).toBe(0);
+      });
+    });
+
+    describe('lease expiry and removal', () => {
+      it('frees the slots of lapsed edges once, with two stores expiring at the same time', async () => {
+        const sessions: Record<string, string[]> = {};
+        for (const [edgeId, city] of [
+          ['fra-1', 'frankfurt'],
+          ['par-1', 'paris'],
+          ['ams-1', 'amsterdam'],
+        ] as const) {
+          await store.upsertEdge(edge(edgeId, city, { maxSessions: 3 }), LEASE_MS);
+          sessions[edgeId] = [randomUUID(), randomUUID()];
+          for (const id of sessions[edgeId] ?? []) expect(await reserve(peer, edgeId, id, LEASE_MS * 5)).toBe(true);
+        }
+        await store.confirmSlot(sessions['fra-1']?.[0] ?? '');
+        expect(await reserve(store, 'par-1', randomUUID(), 1_000)).toBe(true); // lapses first: freed silently
+        await store.upsertEdge(edge('nyc-1', 'newYork'), LEASE_MS * 3);
+        const survivor = randomUUID();
+        expect(await reserve(store, 'nyc-1', survivor, LEASE_MS * 3)).toBe(true);
+
+        now += LEASE_MS;
+        const reports = (await Promise.all([store.expireLeases(now), peer.expireLeases(now)])).flat();
+        expect(reports.map((r) => r.edgeId).sort()).toEqual(['ams-1', 'fra-1', 'par-1']);
+        const freed = reports.flatMap((r) => r.sessionIds);
+        expect(freed.sort()).toEqual(Object.values(sessions).flat().sort());
+        for (const report of reports) expect(report.sessionIds.sort()).toEqual(sessions[report.edgeId]?.sort());
+
+        expect(await store.expireLeases(now)).toEqual([]);
+        expect(await peer.getEdge('fra-1')).toBeUndefined();
+        expect(await peer.slotsInUse('fra-1')).toBe(0);
+        expect(await store.releaseSlot(freed[0] ?? '', 'ended')).toBe(false);
+        expect(await store.slotsInUse('nyc-1')).toBe(1);
+        expect(await store.releaseSlot(survivor, 'ended')).toBe(true);
+      });
+
+      it('reports a session once when its release races with expiry or removal', async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt', { maxSessions: 20 }), LEASE_MS);
+        await store.upsertEdge(edge('par-1', 'paris', { maxSessions: 20 }), LEASE_MS * 2);
+        const onFra = Array.from({ length: 10 }, () => randomUUID());
+        const onPar = Array.from({ length: 10 }, () => randomUUID());
+        for (const id of onFra) await reserve(store, 'fra-1', id, LEASE_MS * 5);
+        for (const id of onPar) await reserve(store, 'par-1', id, LEASE_MS * 5);
+
+        now += LEASE_MS;
+        const [expired, ...released] = await Promise.all([
+          peer.expireLeases(now),
+          ...onFra.map((id, i) => (i % 2 ? store : peer).releaseSlot(id, 'ended')),
+        ]);
+        const reportedByExpiry = expired.flatMap((r) => r.sessionIds);
+        onFra.forEach((id, i) => expect(Number(released[i]) + Number(reportedByExpiry.includes(id))).toBe(1));
+
+        const [removed, ...releasedToo] = await Promise.all([
+          store.removeEdge('par-1'),
+          ...onPar.map((id) => peer.releaseSlot(id, 'ended')),
+        ]);
+        onPar.forEach((id, i) => expect(Number(releasedToo[i]) + Number(removed.includes(id))).toBe(1));
+      });
+
+      it('removes an edge with its slots and reports the sessions that held one', async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt', { maxSessions: 3 }), LEASE_MS);
+        const [running, pending, lapsed] = [randomUUID(), randomUUID(), randomUUID()];
+        await reserve(store, 'fra-1', running);
+        await store.confirmSlot(running);
+        await reserve(store, 'fra-1', pending, TTL_MS);
+        await reserve(store, 'fra-1', lapsed, 100);
+        now += 100;
+
+        expect((await peer.removeEdge('fra-1')).sort()).toEqual([running, pending].sort());
+        expect(await store.removeEdge('fra-1')).toEqual([]);
+        expect(await store.getEdge('fra-1')).toBeUndefined();
+        expect(await store.findCandidates(near())).toEqual([]);
+        expect(await store.slotsInUse('fra-1')).toBe(0);
+        expect(await store.releaseSlot(running, 'ended')).toBe(false);
+        expect(await store.expireLeases(now + LEASE_MS)).toEqual([]);
+      });
+    });
+  });
+}
