@@ -33,6 +33,18 @@ export const EdgeConfigSchema = z.object({
     .optional(),
   /** MAX_SESSIONS: concurrent players this machine can serve. */
   maxSessions: z.coerce.number().int().min(1).max(64).default(1),
+  /** EDGE_REGION / EDGE_LATITUDE / EDGE_LONGITUDE: where this node is, for nearest-first placement. */
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and dashes')
+    .default('local'),
+  latitude: z.coerce.number().min(-85.05112878).max(85.05112878).default(0),
+  longitude: z.coerce.number().min(-180).max(180).default(0),
+  /** GPU_CLASS: what this node renders on, for placement and payouts (e.g. rtx-4090; cpu without a GPU). */
+  gpuClass: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and dashes')
+    .default('cpu'),
   /** RTC_LISTEN_IP / RTC_ANNOUNCED_ADDRESS: where WebRTC media listens, and the address browsers are told. */
   rtcListenIp: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
   rtcAnnouncedAddress: z.string().optional(),
@@ -55,6 +67,10 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   titlesDir: 'TITLES_DIR',
   titles: 'TITLES',
   maxSessions: 'MAX_SESSIONS',
+  region: 'EDGE_REGION',
+  latitude: 'EDGE_LATITUDE',
+  longitude: 'EDGE_LONGITUDE',
+  gpuClass: 'GPU_CLASS',
   rtcListenIp: 'RTC_LISTEN_IP',
   rtcAnnouncedAddress: 'RTC_ANNOUNCED_ADDRESS',
   rtcMinPort: 'RTC_MIN_PORT',

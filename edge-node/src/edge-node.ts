@@ -47,6 +47,9 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
     signalingUrl,
     titles: [...titles.values()].map((title) => summarizeTitle(title.manifest)),
     maxSessions: config.maxSessions,
+    region: config.region,
+    location: { lat: config.latitude, lon: config.longitude },
+    gpuClass: config.gpuClass,
   });
 
   async function openSession(ticket: string, sessionLog: Logger): Promise<PlaySession> {
@@ -75,10 +78,10 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
     sessions.set(session.id, session);
     session.once('ended', () => {
       sessions.delete(session.id);
-      broker?.reportLoad(sessions.size);
+      broker?.reportSession(session.id, 'ended');
     });
-    broker?.reportLoad(sessions.size);
     await session.start();
+    broker?.reportSession(session.id, 'started');
     return session;
   }
 
@@ -112,7 +115,13 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       signalingUrl = config.publicSignalingUrl ?? `http://${config.signalingHost}:${port}`;
       log.info({ signalingUrl, port }, 'signaling listening');
 
-      broker = new BrokerLink({ brokerUrl: config.brokerUrl, joinToken: config.joinToken, registration, logger: log });
+      broker = new BrokerLink({
+        brokerUrl: config.brokerUrl,
+        joinToken: config.joinToken,
+        registration,
+        activeSessions: () => sessions.size,
+        logger: log,
+      });
       broker.connect();
       return { signalingUrl };
     },

@@ -22,10 +22,12 @@ async function startBrokerStandIn(): Promise<{ url: string; close(): Promise<voi
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
   server.of('/edge').on('connection', (socket) => {
     socket.on('edge:register', (_payload: unknown, ack: (answer: unknown) => void) => {
-      ack({ ok: true, brokerPublicKey: exportPublicKey(brokerKeys.publicKey) });
+      ack({ ok: true, brokerPublicKey: exportPublicKey(brokerKeys.publicKey), leaseMs: 10_000 });
       markRegistered();
     });
-    socket.on('edge:load', (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true }));
+    for (const event of ['edge:heartbeat', 'edge:session']) {
+      socket.on(event, (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true }));
+    }
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;

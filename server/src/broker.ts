@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import { EDGE_NAMESPACE } from '@edgeplay/shared';
+import { EdgeTitles } from './catalog/edge-titles.js';
 import type { BrokerConfig } from './config.js';
 import { attachEdgeNamespace } from './edges/edge-handlers.js';
-import { EdgeRegistry } from './edges/edge-registry.js';
+import { startLeaseReaper, type LeaseReaper } from './edges/lease-reaper.js';
 import { createHttpApp } from './http-app.js';
 import { attachPlayerNamespace } from './players/player-handlers.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 import { TicketIssuer } from './tickets/ticket-issuer.js';
 
 export interface BrokerDeps {
@@ -24,22 +27,28 @@ export interface Broker {
 export function createBroker({ config, logger }: BrokerDeps): Broker {
   let http: HttpServer | undefined;
   let io: Server | undefined;
+  let store: Store | undefined;
+  let reaper: LeaseReaper | undefined;
 
   return {
     async start() {
-      const registry = new EdgeRegistry();
+      store = await openStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
+      const titles = new EdgeTitles();
       const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
-      http = createServer(createHttpApp({ clientDir: config.clientDir, registry }));
+      http = createServer(createHttpApp({ clientDir: config.clientDir, titles }));
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
-      attachPlayerNamespace(io.of('/'), { registry, tickets, logger });
+      attachPlayerNamespace(io.of('/'), { store, titles, tickets, logger });
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
-        registry,
+        store,
+        titles,
         joinToken: config.edgeJoinToken,
         brokerPublicKey: tickets.publicKeyBase64,
+        leaseMs: config.edgeLeaseMs,
         logger,
       });
+      reaper = startLeaseReaper({ store, intervalMs: Math.min(1000, config.edgeLeaseMs / 4), logger });
       const server = http;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -52,6 +61,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
     },
 
     async stop() {
+      await reaper?.stop();
       io?.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         if (!io) return resolve();
@@ -59,6 +69,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         // Keep-alive connections of page loads would hold close() open for minutes.
         http?.closeAllConnections();
       });
+      await store?.close();
       logger.info('broker stopped');
     },
   };

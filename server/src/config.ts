@@ -15,6 +15,12 @@ export const BrokerConfigSchema = z.object({
   brokerKeyFile: z.string().optional(),
   /** TICKET_TTL_MS: how long a player has to present a ticket to the edge. */
   ticketTtlMs: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** REDIS_URL: shared state for several broker processes; unset: in-memory, one process. */
+  redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** REDIS_KEY_PREFIX: prepended to every Redis key, so deployments can share a server. */
+  redisKeyPrefix: z.string().default('edgeplay:'),
+  /** EDGE_LEASE_MS: an edge silent for this long leaves routing and loses its slots. */
+  edgeLeaseMs: z.coerce.number().int().min(1000).max(300_000).default(10_000),
   /** CLIENT_DIR: the built web client (npm run build:client). */
   clientDir: z.string().default(DEFAULT_CLIENT_DIR),
   /** LOG_LEVEL: pino level. */
@@ -29,6 +35,9 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
   edgeJoinToken: 'EDGE_JOIN_TOKEN',
   brokerKeyFile: 'BROKER_KEY_FILE',
   ticketTtlMs: 'TICKET_TTL_MS',
+  redisUrl: 'REDIS_URL',
+  redisKeyPrefix: 'REDIS_KEY_PREFIX',
+  edgeLeaseMs: 'EDGE_LEASE_MS',
   clientDir: 'CLIENT_DIR',
   logLevel: 'LOG_LEVEL',
 };
@@ -38,5 +47,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
 }
 
 export function describeConfig(config: BrokerConfig): Record<string, unknown> {
-  return { ...config, edgeJoinToken: '[redacted]' };
+  // A Redis URL may carry a password.
+  const redisUrl = config.redisUrl === undefined ? undefined : config.redisUrl.replace(/\/\/[^@/]*@/, '//[redacted]@');
+  return { ...config, edgeJoinToken: '[redacted]', redisUrl };
 }

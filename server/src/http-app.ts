@@ -2,19 +2,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
 import { ErrorCode } from '@edgeplay/shared';
-import type { EdgeRegistry } from './edges/edge-registry.js';
+import type { EdgeTitles } from './catalog/edge-titles.js';
 
 export interface HttpAppDeps {
   clientDir: string;
-  registry: EdgeRegistry;
+  titles: EdgeTitles;
 }
 
 /** The broker's HTTP side: health, and the built web client. */
-export function createHttpApp({ clientDir, registry }: HttpAppDeps): Express {
+export function createHttpApp({ clientDir, titles }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, titles: registry.catalog().length });
+    res.json({ ok: true, titles: titles.list().length });
   });
   if (existsSync(join(clientDir, 'index.html'))) {
     app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));

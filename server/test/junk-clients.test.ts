@@ -102,7 +102,7 @@ describe('broker against junk clients', () => {
         code: 'INVALID_MESSAGE',
       });
     }
-    expect(await edge.timeout(2000).emitWithAck('edge:load', { activeSessions: 0 })).toMatchObject({
+    expect(await edge.timeout(2000).emitWithAck('edge:heartbeat', { activeSessions: 0 })).toMatchObject({
       ok: false,
       code: 'UNAUTHORIZED',
     });

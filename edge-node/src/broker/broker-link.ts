@@ -9,8 +9,11 @@ import { z } from 'zod';
 const REQUEST_TIMEOUT_MS = 5000;
 const REGISTER_RETRY_MS = 2000;
 
+const isOk = (answer: unknown): boolean =>
+  typeof answer === 'object' && answer !== null && (answer as { ok?: unknown }).ok === true;
+
 const RegisterAnswerSchema = z.union([
-  z.object({ ok: z.literal(true), brokerPublicKey: z.string().min(1).max(1024) }),
+  z.object({ ok: z.literal(true), brokerPublicKey: z.string().min(1).max(1024), leaseMs: z.int().min(1000) }),
   ErrorAnswerSchema,
 ]);
 
@@ -18,6 +21,8 @@ export interface BrokerLinkOptions {
   brokerUrl: string;
   joinToken: string;
   registration: () => EdgeRegister;
+  /** Sessions running now, sent with every heartbeat. */
+  activeSessions: () => number;
   logger: Logger;
 }
 
@@ -35,6 +40,7 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   private publicKey: KeyObject | undefined;
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BrokerLinkOptions) {
     super();
@@ -59,16 +65,30 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
     this.socket.connect();
   }
 
-  /** Tells the broker how many sessions run here, so it routes around a full node. */
-  reportLoad(activeSessions: number): void {
+  /** Tells the broker a session started (its slot stays taken) or ended (the slot is freed). */
+  reportSession(sessionId: string, state: 'started' | 'ended'): void {
     if (!this.socket.connected) return;
     this.socket
       .timeout(REQUEST_TIMEOUT_MS)
-      .emitWithAck('edge:load', { activeSessions })
-      .then((answer) => {
-        if (!answer.ok) this.log.warn({ answer }, 'broker refused a load report');
+      .emitWithAck('edge:session', { sessionId, state })
+      .then((answer: unknown) => {
+        if (!isOk(answer)) this.log.warn({ answer, sessionId, state }, 'broker refused a session report');
       })
-      .catch((error: unknown) => this.log.warn({ error: String(error) }, 'load report not acknowledged'));
+      .catch((error: unknown) => this.log.warn({ error: String(error), sessionId }, 'session report not acknowledged'));
+  }
+
+  private heartbeat(): void {
+    if (!this.socket.connected || !this.publicKey) return;
+    this.socket
+      .timeout(REQUEST_TIMEOUT_MS)
+      .emitWithAck('edge:heartbeat', { activeSessions: this.options.activeSessions() })
+      .then((answer: unknown) => {
+        if (isOk(answer)) return;
+        // The lease lapsed (e.g. the broker was unreachable for a while): join again.
+        this.log.warn({ answer }, 'heartbeat refused; registering again');
+        void this.register();
+      })
+      .catch((error: unknown) => this.log.warn({ error: String(error) }, 'heartbeat not acknowledged'));
   }
 
   private async register(): Promise<void> {
@@ -82,7 +102,10 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
         return;
       }
       this.publicKey = importPublicKey(answer.brokerPublicKey);
-      this.log.info('registered with broker');
+      // Three heartbeats per lease: one lost heartbeat never costs the lease.
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), Math.max(250, answer.leaseMs / 3));
+      this.log.info({ leaseMs: answer.leaseMs }, 'registered with broker');
       this.emit('registered', this.publicKey);
     } catch (error) {
       this.log.error({ error: String(error) }, 'registration failed; retrying');
@@ -95,6 +118,7 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
 
   close(): void {
     clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeatTimer);
     this.socket.disconnect();
   }
 }

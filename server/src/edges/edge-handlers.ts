@@ -3,19 +3,24 @@ import type { Namespace, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
   answerRequest,
-  EdgeLoadSchema,
+  EdgeHeartbeatSchema,
   EdgeRegisterSchema,
+  EdgeSessionEventSchema,
   ErrorCode,
   makeError,
   parseOrThrow,
   type EdgeToBrokerEvents,
 } from '@edgeplay/shared';
-import type { EdgeRegistry } from './edge-registry.js';
+import type { EdgeTitles } from '../catalog/edge-titles.js';
+import type { Store } from '../store/store.js';
 
 export interface EdgeHandlerDeps {
-  registry: EdgeRegistry;
+  store: Store;
+  titles: EdgeTitles;
   joinToken: string;
   brokerPublicKey: string;
+  /** An edge that sends no heartbeat for this long leaves routing and loses its slots. */
+  leaseMs: number;
   logger: Logger;
 }
 
@@ -28,7 +33,7 @@ function tokenMatches(given: unknown, expected: string): boolean {
 
 /** Messages from edge nodes on the /edge namespace. */
 export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, deps: EdgeHandlerDeps): void {
-  const { registry, logger } = deps;
+  const { store, titles, logger } = deps;
   namespace.use((socket, next) => {
     const auth: unknown = socket.handshake.auth;
     const token = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).token : undefined;
@@ -39,27 +44,66 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
   namespace.on('connection', (socket: Socket<EdgeToBrokerEvents>) => {
     const log = logger.child({ edgeSocket: socket.id });
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'edge request failed');
+    const registeredEdge = (): string => {
+      const edgeId = titles.edgeOf(socket.id);
+      if (!edgeId) throw makeError(ErrorCode.UNAUTHORIZED, 'register first');
+      return edgeId;
+    };
 
     socket.on('edge:register', (payload, ack) =>
       answerRequest(
         ack,
-        () => {
-          const registration = parseOrThrow(EdgeRegisterSchema, payload, 'edge:register');
-          registry.upsert(socket.id, registration);
-          log.info({ edgeId: registration.edgeId, titles: registration.titles.map((t) => t.id) }, 'edge registered');
-          return { brokerPublicKey: deps.brokerPublicKey };
+        async () => {
+          const edge = parseOrThrow(EdgeRegisterSchema, payload, 'edge:register');
+          await store.upsertEdge(
+            {
+              edgeId: edge.edgeId,
+              signalingUrl: edge.signalingUrl,
+              region: edge.region,
+              lat: edge.location.lat,
+              lon: edge.location.lon,
+              titles: edge.titles.map((title) => title.id),
+              maxSessions: edge.maxSessions,
+              gpuClass: edge.gpuClass,
+            },
+            deps.leaseMs,
+          );
+          titles.set(socket.id, edge.edgeId, edge.titles);
+          log.info({ edgeId: edge.edgeId, titles: edge.titles.map((t) => t.id) }, 'edge registered');
+          return { brokerPublicKey: deps.brokerPublicKey, leaseMs: deps.leaseMs };
         },
         onInternalError,
       ),
     );
 
-    socket.on('edge:load', (payload, ack) =>
+    socket.on('edge:heartbeat', (payload, ack) =>
       answerRequest(
         ack,
-        () => {
-          const load = parseOrThrow(EdgeLoadSchema, payload, 'edge:load');
-          if (!registry.bySocket(socket.id)) throw makeError(ErrorCode.UNAUTHORIZED, 'register first');
-          registry.setLoad(socket.id, load.activeSessions);
+        async () => {
+          parseOrThrow(EdgeHeartbeatSchema, payload, 'edge:heartbeat');
+          const edgeId = registeredEdge();
+          if (!(await store.renewLease(edgeId, deps.leaseMs))) {
+            throw makeError(ErrorCode.UNAUTHORIZED, 'the lease lapsed; register again');
+          }
+          return {};
+        },
+        onInternalError,
+      ),
+    );
+
+    socket.on('edge:session', (payload, ack) =>
+      answerRequest(
+        ack,
+        async () => {
+          const event = parseOrThrow(EdgeSessionEventSchema, payload, 'edge:session');
+          const edgeId = registeredEdge();
+          if (event.state === 'started') {
+            if (!(await store.confirmSlot(event.sessionId))) {
+              log.warn({ edgeId, sessionId: event.sessionId }, 'session started without a live reservation');
+            }
+          } else if (await store.releaseSlot(event.sessionId, 'ended')) {
+            log.info({ edgeId, sessionId: event.sessionId }, 'slot freed');
+          }
           return {};
         },
         onInternalError,
@@ -67,8 +111,10 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
     );
 
     socket.on('disconnect', (reason) => {
-      const edgeId = registry.removeSocket(socket.id);
-      if (edgeId) log.warn({ edgeId, reason }, 'edge left');
+      // The edge keeps its slots (its players stream from it, not from us) until its
+      // lease lapses; a quick reconnect re-registers and renews it.
+      const edgeId = titles.remove(socket.id);
+      if (edgeId) log.warn({ edgeId, reason }, 'edge disconnected');
     });
   });
 }

@@ -9,18 +9,21 @@ import {
   SessionRequestSchema,
   type PlayerToBrokerEvents,
 } from '@edgeplay/shared';
-import type { EdgeRegistry } from '../edges/edge-registry.js';
+import type { EdgeTitles } from '../catalog/edge-titles.js';
+import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
+import { placePlayer } from './placement.js';
 
 export interface PlayerHandlerDeps {
-  registry: EdgeRegistry;
+  store: Store;
+  titles: EdgeTitles;
   tickets: TicketIssuer;
   logger: Logger;
 }
 
 /** Messages from players' browsers on the default namespace. */
 export function attachPlayerNamespace(namespace: Namespace<PlayerToBrokerEvents>, deps: PlayerHandlerDeps): void {
-  const { registry, tickets, logger } = deps;
+  const { titles, logger } = deps;
   namespace.on('connection', (socket: Socket<PlayerToBrokerEvents>) => {
     const log = logger.child({ playerSocket: socket.id });
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'player request failed');
@@ -30,7 +33,7 @@ export function attachPlayerNamespace(namespace: Namespace<PlayerToBrokerEvents>
         ack,
         () => {
           parseOrThrow(CatalogListRequestSchema, payload, 'catalog:list');
-          return { titles: registry.catalog() };
+          return { titles: titles.list() };
         },
         onInternalError,
       ),
@@ -39,15 +42,12 @@ export function attachPlayerNamespace(namespace: Namespace<PlayerToBrokerEvents>
     socket.on('session:request', (payload, ack) =>
       answerRequest(
         ack,
-        () => {
-          const { titleId } = parseOrThrow(SessionRequestSchema, payload, 'session:request');
-          if (!registry.hasTitle(titleId)) throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${titleId}"`);
-          const now = Date.now();
-          const edge = registry.reserve(titleId, now + tickets.ttlMs, now);
-          if (!edge) throw makeError(ErrorCode.NO_CAPACITY, 'every node that runs this game is busy; try again soon');
-          const { sessionId, ticket } = tickets.issue(edge.edgeId, titleId, now);
-          log.info({ sessionId, edgeId: edge.edgeId, titleId }, 'player placed');
-          return { sessionId, ticket, edge: { edgeId: edge.edgeId, signalingUrl: edge.signalingUrl } };
+        async () => {
+          const request = parseOrThrow(SessionRequestSchema, payload, 'session:request');
+          if (!titles.has(request.titleId)) {
+            throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
+          }
+          return placePlayer({ ...deps, logger: log }, request.titleId, request.location);
         },
         onInternalError,
       ),

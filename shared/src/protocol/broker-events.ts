@@ -10,7 +10,18 @@ export const HttpUrlSchema = z.url({ protocol: /^https?$/ }).max(512);
 
 export const CatalogListRequestSchema = z.strictObject({}).optional();
 
-export const SessionRequestSchema = z.strictObject({ titleId: TitleIdSchema });
+/** WGS 84 degrees; latitude within the range Redis GEO can index. */
+export const LocationSchema = z.strictObject({
+  lat: z.number().min(-85.05112878).max(85.05112878),
+  lon: z.number().min(-180).max(180),
+});
+export type Location = z.infer<typeof LocationSchema>;
+
+export const SessionRequestSchema = z.strictObject({
+  titleId: TitleIdSchema,
+  /** Where the player is, if the page knows; edges nearest to it are tried first. */
+  location: LocationSchema.optional(),
+});
 export type SessionRequest = z.infer<typeof SessionRequestSchema>;
 
 export const SessionPlacementSchema = z.object({
@@ -35,15 +46,34 @@ export const EdgeRegisterSchema = z.strictObject({
   signalingUrl: HttpUrlSchema,
   titles: z.array(TitleSummarySchema).max(500),
   maxSessions: z.int().min(1).max(64),
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .default('local'),
+  location: LocationSchema.default({ lat: 0, lon: 0 }),
+  /** What the edge renders on, e.g. "rtx-4090" or "cpu". */
+  gpuClass: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .default('cpu'),
 });
-export type EdgeRegister = z.infer<typeof EdgeRegisterSchema>;
+export type EdgeRegister = z.input<typeof EdgeRegisterSchema>;
 
-export const EdgeLoadSchema = z.strictObject({
+/** Sent every few seconds; renews the edge's lease. Answered UNAUTHORIZED when the lease lapsed. */
+export const EdgeHeartbeatSchema = z.strictObject({
   activeSessions: z.int().min(0).max(64),
 });
-export type EdgeLoad = z.infer<typeof EdgeLoadSchema>;
+export type EdgeHeartbeat = z.infer<typeof EdgeHeartbeatSchema>;
+
+/** A session the edge started (its slot is then held until it ends) or ended (the slot is freed). */
+export const EdgeSessionEventSchema = z.strictObject({
+  sessionId: SessionIdSchema,
+  state: z.enum(['started', 'ended']),
+});
+export type EdgeSessionEvent = z.infer<typeof EdgeSessionEventSchema>;
 
 export interface EdgeToBrokerEvents {
-  'edge:register': (payload: unknown, ack: Ack<{ brokerPublicKey: string }>) => void;
-  'edge:load': (payload: unknown, ack: Ack<Record<string, never>>) => void;
+  'edge:register': (payload: unknown, ack: Ack<{ brokerPublicKey: string; leaseMs: number }>) => void;
+  'edge:heartbeat': (payload: unknown, ack: Ack<Record<string, never>>) => void;
+  'edge:session': (payload: unknown, ack: Ack<Record<string, never>>) => void;
 }

@@ -1,0 +1,36 @@
+import type { TitleSummary } from '@edgeplay/shared';
+
+/**
+ * The titles offered by the edges connected to this broker process, for the catalog.
+ * Placement does not use it (the Store does); with several brokers each lists what its
+ * own edges offer until studios register titles in the Store.
+ */
+export class EdgeTitles {
+  private readonly bySocket = new Map<string, { edgeId: string; titles: TitleSummary[] }>();
+
+  set(socketId: string, edgeId: string, titles: TitleSummary[]): void {
+    this.bySocket.set(socketId, { edgeId, titles });
+  }
+
+  /** The edge id the socket registered as, if any. */
+  edgeOf(socketId: string): string | undefined {
+    return this.bySocket.get(socketId)?.edgeId;
+  }
+
+  remove(socketId: string): string | undefined {
+    const edgeId = this.bySocket.get(socketId)?.edgeId;
+    this.bySocket.delete(socketId);
+    return edgeId;
+  }
+
+  /** Every title some connected edge offers, once each, by name. */
+  list(): TitleSummary[] {
+    const titles = new Map<string, TitleSummary>();
+    for (const edge of this.bySocket.values()) for (const title of edge.titles) titles.set(title.id, title);
+    return [...titles.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  has(titleId: string): boolean {
+    return this.list().some((title) => title.id === titleId);
+  }
+}

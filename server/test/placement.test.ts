@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import pino from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBroker, type Broker } from '../src/broker.js';
+import { BrokerConfigSchema } from '../src/config.js';
+
+const JOIN_TOKEN = 'placement-test-token-0123';
+const LEASE_MS = 1000;
+const TITLE = { id: 'chromium-bsu', name: 'Chromium B.S.U.', resolution: { width: 800, height: 600 }, fps: 60 };
+const PARIS = { lat: 48.8566, lon: 2.3522 };
+const NEW_YORK = { lat: 40.7128, lon: -74.006 };
+const LONDON = { lat: 51.5074, lon: -0.1278 };
+
+type Answer = { ok: boolean; code?: string; edge?: { edgeId: string }; sessionId?: string };
+
+describe('placement through the broker (in-memory store)', () => {
+  let broker: Broker;
+  let url: string;
+  const sockets: Socket[] = [];
+
+  const connect = async (namespace = '/', auth?: Record<string, unknown>): Promise<Socket> => {
+    const socket = io(`${url}${namespace}`, {
+      transports: ['websocket'],
+      reconnection: false,
+      ...(auth ? { auth } : {}),
+    });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    return socket;
+  };
+  const ask = (socket: Socket, event: string, payload: unknown): Promise<Answer> =>
+    socket.timeout(2000).emitWithAck(event, payload) as Promise<Answer>;
+
+  /** An edge as the broker sees one: registers, and heartbeats while `beating` is true. */
+  const edge = async (edgeId: string, location: { lat: number; lon: number }, maxSessions = 1, title = TITLE) => {
+    const socket = await connect('/edge', { token: JOIN_TOKEN });
+    const registered = await ask(socket, 'edge:register', {
+      edgeId,
+      signalingUrl: `http://127.0.0.1:1/${edgeId}`,
+      titles: [title],
+      maxSessions,
+      location,
+    });
+    expect(registered.ok).toBe(true);
+    const timer = setInterval(() => void ask(socket, 'edge:heartbeat', { activeSessions: 0 }), LEASE_MS / 4);
+    return { socket, stopBeating: () => clearInterval(timer) };
+  };
+
+  beforeAll(async () => {
+    const config = BrokerConfigSchema.parse({
+      port: 0,
+      edgeJoinToken: JOIN_TOKEN,
+      clientDir: '/nonexistent',
+      edgeLeaseMs: LEASE_MS,
+    });
+    broker = createBroker({ config, logger: pino({ level: 'silent' }) });
+    ({ url } = await broker.start());
+  });
+
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.close();
+  });
+
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  it('sends a player to the nearest edge with a free slot, then to the next one, then says busy', async () => {
+    const paris = await edge(`paris-${randomUUID().slice(0, 8)}`, PARIS);
+    const newYork = await edge(`ny-${randomUUID().slice(0, 8)}`, NEW_YORK);
+    const player = await connect();
+    const first = await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON });
+    expect(first.edge?.edgeId).toMatch(/^paris-/);
+    const second = await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON });
+    expect(second.edge?.edgeId).toMatch(/^ny-/);
+    expect(await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON })).toMatchObject({
+      ok: false,
+      code: 'NO_CAPACITY',
+    });
+
+    // The Paris edge reports the session started and then ended: its slot is free again.
+    expect((await ask(paris.socket, 'edge:session', { sessionId: first.sessionId, state: 'started' })).ok).toBe(true);
+    expect((await ask(paris.socket, 'edge:session', { sessionId: first.sessionId, state: 'ended' })).ok).toBe(true);
+    const again = await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON });
+    expect(again.edge?.edgeId).toMatch(/^paris-/);
+    paris.stopBeating();
+    newYork.stopBeating();
+  });
+
+  it('takes an edge that stops heartbeating out of routing once its lease lapses', async () => {
+    const ltris = { id: 'ltris', name: 'LTris', resolution: { width: 640, height: 480 }, fps: 60 };
+    const quiet = await edge(`quiet-${randomUUID().slice(0, 8)}`, PARIS, 4, ltris);
+    const player = await connect();
+    expect((await ask(player, 'session:request', { titleId: ltris.id, location: LONDON })).edge?.edgeId).toMatch(
+      /^quiet-/,
+    );
+    quiet.stopBeating();
+    // The lease itself is what is under test: let it lapse (the reaper runs every LEASE_MS / 4).
+    await delay(2 * LEASE_MS);
+    expect(await ask(player, 'session:request', { titleId: ltris.id, location: LONDON })).toMatchObject({
+      ok: false,
+      code: 'NO_CAPACITY',
+    });
+    // The silent edge learns it must join again, and is routable once it has.
+    expect(await ask(quiet.socket, 'edge:heartbeat', { activeSessions: 0 })).toMatchObject({
+      ok: false,
+      code: 'UNAUTHORIZED',
+    });
+  });
+});
