@@ -35,6 +35,10 @@ describe('playing a real game in the browser', () => {
   it('streams the game: at least 300 frames decoded within 15 s, with stats shown', async () => {
     const { page } = browser;
     await startPlaying();
+    // The page measured its round trip to the edge's probe endpoint before it was placed.
+    const placed = await stack.waitForLog((line) => line.msg === 'player placed');
+    expect(placed.rttMs).toEqual(expect.any(Number));
+    expect(placed.rttMs as number).toBeLessThan(1000);
     const before = await decodedFrames(page);
     const started = Date.now();
     await page

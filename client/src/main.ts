@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
-import { SessionPlacementSchema, TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
+import { CandidateSchema, SessionPlacementSchema, TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
+import { probeCandidates } from './latency-probe.js';
 import { z } from 'zod';
 import { request, RequestError } from './signaling.js';
 import { StreamSession } from './stream-session.js';
@@ -79,7 +80,15 @@ async function startPlaying(title: TitleSummary): Promise<void> {
   notice.textContent = `Finding a node for ${title.name}…`;
   overlay.textContent = '';
   try {
-    const placement = SessionPlacementSchema.parse(await request(broker, 'session:request', { titleId: title.id }));
+    const { candidates } = z
+      .object({ candidates: z.array(CandidateSchema) })
+      .parse(await request(broker, 'session:candidates', { titleId: title.id }));
+    if (candidates.length === 0) throw new Error('every node that runs this game is busy; try again soon');
+    notice.textContent = `Measuring the latency to ${candidates.length} node${candidates.length > 1 ? 's' : ''}…`;
+    const probes = await probeCandidates(candidates);
+    const placement = SessionPlacementSchema.parse(
+      await request(broker, 'session:request', { titleId: title.id, probes }),
+    );
     notice.textContent = `Starting ${title.name} on ${placement.edge.edgeId}…`;
     sessionInfo.textContent = `${title.name} on ${placement.edge.edgeId}`;
     const opened = await StreamSession.open(placement, {

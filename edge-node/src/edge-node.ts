@@ -96,6 +96,16 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       });
 
       http = createServer((req, res) => {
+        if (req.url === '/probe') {
+          // Players' pages time a few of these to pick the node with the lowest round trip.
+          res.writeHead(204, {
+            'access-control-allow-origin': '*',
+            'timing-allow-origin': '*',
+            'cache-control': 'no-store',
+          });
+          res.end();
+          return;
+        }
         if (req.url === '/healthz') {
           const healthy = media !== undefined && !media.worker.died && broker?.brokerPublicKey !== undefined;
           res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });

@@ -92,6 +92,37 @@ describe('placement through the broker (in-memory store)', () => {
     newYork.stopBeating();
   });
 
+  it('lists candidates with probe URLs, and places by measured latency over distance', async () => {
+    const tetris = { id: 'tetris', name: 'Tetris', resolution: { width: 640, height: 480 }, fps: 60 };
+    const near = await edge(`near-${randomUUID().slice(0, 8)}`, PARIS, 1, tetris);
+    const far = await edge(`far-${randomUUID().slice(0, 8)}`, NEW_YORK, 1, tetris);
+    const player = await connect();
+    const listed = (await player
+      .timeout(2000)
+      .emitWithAck('session:candidates', { titleId: 'tetris', location: LONDON })) as {
+      candidates: { edgeId: string; probeUrl: string; distanceKm: number }[];
+    };
+    expect(listed.candidates.map((c) => c.edgeId.split('-')[0])).toEqual(['near', 'far']);
+    expect(listed.candidates[0]?.probeUrl).toBe('http://127.0.0.1:1/probe');
+    const [nearId, farId] = listed.candidates.map((c) => c.edgeId);
+
+    // The near edge measured slow (or did not answer): the far one wins.
+    const placed = await ask(player, 'session:request', {
+      titleId: 'tetris',
+      location: LONDON,
+      probes: [
+        { edgeId: nearId, rttMs: 180 },
+        { edgeId: farId, rttMs: 12 },
+      ],
+    });
+    expect(placed.edge?.edgeId).toBe(farId);
+    expect(
+      await ask(player, 'session:request', { titleId: 'tetris', probes: [{ edgeId: nearId, rttMs: null }] }),
+    ).toMatchObject({ ok: false, code: 'EDGE_UNAVAILABLE' });
+    near.stopBeating();
+    far.stopBeating();
+  });
+
   it('takes an edge that stops heartbeating out of routing once its lease lapses', async () => {
     const ltris = { id: 'ltris', name: 'LTris', resolution: { width: 640, height: 480 }, fps: 60 };
     const quiet = await edge(`quiet-${randomUUID().slice(0, 8)}`, PARIS, 4, ltris);

@@ -1,10 +1,17 @@
 import type { Logger } from 'pino';
-import { ErrorCode, makeError, type Location, type SessionPlacement } from '@edgeplay/shared';
-import type { Store } from '../store/store.js';
+import {
+  ErrorCode,
+  makeError,
+  type Candidate,
+  type Location,
+  type ProbeResult,
+  type SessionPlacement,
+} from '@edgeplay/shared';
+import type { EdgeCandidate, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 
-/** How many nearby edges to try before telling the player every node is busy. */
-const CANDIDATES = 5;
+/** How many nearby edges a player measures, and the broker tries. */
+export const CANDIDATES = 5;
 /** Where to look from when the page does not say where the player is. */
 const NOWHERE: Location = { lat: 0, lon: 0 };
 
@@ -14,22 +21,67 @@ export interface PlacementDeps {
   logger: Logger;
 }
 
+/** The edge's probe endpoint: a tiny GET beside its signaling endpoint. */
+export function probeUrlOf(signalingUrl: string): string {
+  return new URL('/probe', signalingUrl).toString();
+}
+
+/** Nearby edges with the title and a free slot, for the page to measure. */
+export async function listCandidates(
+  store: Store,
+  titleId: string,
+  location: Location = NOWHERE,
+): Promise<Candidate[]> {
+  const edges = await store.findCandidates({ titleId, ...location, limit: CANDIDATES });
+  return edges.map((edge) => ({
+    edgeId: edge.edgeId,
+    probeUrl: probeUrlOf(edge.signalingUrl),
+    distanceKm: edge.distanceKm,
+  }));
+}
+
 /**
- * Sends a player to the nearest edge with the title and a free slot: the slot is
- * reserved atomically in the Store (pending until the edge reports the session started,
- * and freed by itself if the ticket is never used), then the ticket is signed.
+ * Orders candidates for placement. With measurements: lowest measured RTT first (a
+ * candidate that did not answer the page is left out), then more free slots, then
+ * nearer. Without: nearest first, as the Store returns them.
+ */
+export function rankCandidates(edges: EdgeCandidate[], probes: ProbeResult[] | undefined): EdgeCandidate[] {
+  if (!probes?.length) return edges;
+  const rtt = new Map(probes.map((probe) => [probe.edgeId, probe.rttMs]));
+  return edges
+    .filter((edge) => typeof rtt.get(edge.edgeId) === 'number')
+    .sort(
+      (a, b) =>
+        (rtt.get(a.edgeId) ?? Infinity) - (rtt.get(b.edgeId) ?? Infinity) ||
+        b.freeSlots - a.freeSlots ||
+        a.distanceKm - b.distanceKm,
+    );
+}
+
+/**
+ * Sends a player to the best edge with the title and a free slot: the slot is reserved
+ * atomically in the Store (pending until the edge reports the session started, and freed
+ * by itself if the ticket is never used), then the ticket is signed.
  */
 export async function placePlayer(
   { store, tickets, logger }: PlacementDeps,
-  titleId: string,
-  location: Location = NOWHERE,
+  request: { titleId: string; location?: Location | undefined; probes?: ProbeResult[] | undefined },
 ): Promise<SessionPlacement> {
-  const candidates = await store.findCandidates({ titleId, ...location, limit: CANDIDATES });
-  for (const edge of candidates) {
+  const { titleId } = request;
+  const edges = await store.findCandidates({ titleId, ...(request.location ?? NOWHERE), limit: CANDIDATES });
+  const ranked = rankCandidates(edges, request.probes);
+  if (edges.length > 0 && ranked.length === 0) {
+    throw makeError(
+      ErrorCode.EDGE_UNAVAILABLE,
+      'none of the nodes with this game answered your browser; check your network',
+    );
+  }
+  for (const edge of ranked) {
     const { sessionId, ticket } = tickets.issue(edge.edgeId, titleId);
     // The slot outlives the ticket by a little, so a player who joins at the last moment still has it.
     if (await store.reserveSlot({ edgeId: edge.edgeId, sessionId, titleId, ttlMs: tickets.ttlMs + 5000 })) {
-      logger.info({ sessionId, edgeId: edge.edgeId, titleId, distanceKm: edge.distanceKm }, 'player placed');
+      const rttMs = request.probes?.find((probe) => probe.edgeId === edge.edgeId)?.rttMs;
+      logger.info({ sessionId, edgeId: edge.edgeId, titleId, rttMs, distanceKm: edge.distanceKm }, 'player placed');
       return { sessionId, ticket, edge: { edgeId: edge.edgeId, signalingUrl: edge.signalingUrl } };
     }
   }

@@ -2,6 +2,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
   answerRequest,
+  CandidatesRequestSchema,
   CatalogListRequestSchema,
   ErrorCode,
   makeError,
@@ -12,7 +13,7 @@ import {
 import type { EdgeTitles } from '../catalog/edge-titles.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
-import { placePlayer } from './placement.js';
+import { listCandidates, placePlayer } from './placement.js';
 
 export interface PlayerHandlerDeps {
   store: Store;
@@ -39,6 +40,20 @@ export function attachPlayerNamespace(namespace: Namespace<PlayerToBrokerEvents>
       ),
     );
 
+    socket.on('session:candidates', (payload, ack) =>
+      answerRequest(
+        ack,
+        async () => {
+          const request = parseOrThrow(CandidatesRequestSchema, payload, 'session:candidates');
+          if (!titles.has(request.titleId)) {
+            throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
+          }
+          return { candidates: await listCandidates(deps.store, request.titleId, request.location) };
+        },
+        onInternalError,
+      ),
+    );
+
     socket.on('session:request', (payload, ack) =>
       answerRequest(
         ack,
@@ -47,7 +62,7 @@ export function attachPlayerNamespace(namespace: Namespace<PlayerToBrokerEvents>
           if (!titles.has(request.titleId)) {
             throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
           }
-          return placePlayer({ ...deps, logger: log }, request.titleId, request.location);
+          return placePlayer({ ...deps, logger: log }, request);
         },
         onInternalError,
       ),

@@ -17,10 +17,33 @@ export const LocationSchema = z.strictObject({
 });
 export type Location = z.infer<typeof LocationSchema>;
 
+export const CandidatesRequestSchema = z.strictObject({
+  titleId: TitleIdSchema,
+  /** Where the player is, if the page knows; edges nearest to it come first. */
+  location: LocationSchema.optional(),
+});
+
+/** An edge the page should measure before asking for a session. */
+export const CandidateSchema = z.object({
+  edgeId: EdgeIdSchema,
+  /** GET it a few times and take the median round-trip time. */
+  probeUrl: HttpUrlSchema,
+  distanceKm: z.number().nonnegative(),
+});
+export type Candidate = z.infer<typeof CandidateSchema>;
+
+/** What the page measured: the median RTT to each candidate, or null when it did not answer. */
+export const ProbeResultSchema = z.strictObject({
+  edgeId: EdgeIdSchema,
+  rttMs: z.number().nonnegative().max(60_000).nullable(),
+});
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+
 export const SessionRequestSchema = z.strictObject({
   titleId: TitleIdSchema,
-  /** Where the player is, if the page knows; edges nearest to it are tried first. */
   location: LocationSchema.optional(),
+  /** Measured RTTs; with them the broker places by latency, without them by distance. */
+  probes: z.array(ProbeResultSchema).max(16).optional(),
 });
 export type SessionRequest = z.infer<typeof SessionRequestSchema>;
 
@@ -33,6 +56,7 @@ export type SessionPlacement = z.infer<typeof SessionPlacementSchema>;
 
 export interface PlayerToBrokerEvents {
   'catalog:list': (payload: unknown, ack: Ack<{ titles: TitleSummary[] }>) => void;
+  'session:candidates': (payload: unknown, ack: Ack<{ candidates: Candidate[] }>) => void;
   'session:request': (payload: unknown, ack: Ack<SessionPlacement>) => void;
 }
 
