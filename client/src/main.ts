@@ -1,5 +1,11 @@
 import { io } from 'socket.io-client';
-import { CandidateSchema, SessionPlacementSchema, TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
+import {
+  BrokerSessionEndedSchema,
+  CandidateSchema,
+  SessionPlacementSchema,
+  TitleSummarySchema,
+  type TitleSummary,
+} from '@edgeplay/shared';
 import { probeCandidates } from './latency-probe.js';
 import { z } from 'zod';
 import { request, RequestError } from './signaling.js';
@@ -146,5 +152,12 @@ function onKey(event: KeyboardEvent, down: boolean): void {
 window.addEventListener('keydown', (event) => onKey(event, true));
 window.addEventListener('keyup', (event) => onKey(event, false));
 endButton.addEventListener('click', () => void session?.end());
+broker.on('session:ended', (info: unknown) => {
+  const ended = BrokerSessionEndedSchema.safeParse(info);
+  if (ended.success && session?.placement.sessionId === ended.data.sessionId) {
+    session.close();
+    showEnded(ended.data.reason);
+  }
+});
 broker.on('connect', () => void loadCatalog());
 setState('catalog');

@@ -9,6 +9,7 @@ import { attachEdgeNamespace } from './edges/edge-handlers.js';
 import { startLeaseReaper, type LeaseReaper } from './edges/lease-reaper.js';
 import { createHttpApp } from './http-app.js';
 import { attachPlayerNamespace } from './players/player-handlers.js';
+import { PlayerSessions } from './players/player-sessions.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer } from './tickets/ticket-issuer.js';
@@ -39,7 +40,8 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       http = createServer(createHttpApp({ clientDir: config.clientDir, titles }));
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
-      attachPlayerNamespace(io.of('/'), { store, titles, tickets, logger });
+      const players = new PlayerSessions();
+      attachPlayerNamespace(io.of('/'), { store, players, titles, tickets, logger });
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
         store,
         titles,
@@ -48,7 +50,16 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         leaseMs: config.edgeLeaseMs,
         logger,
       });
-      reaper = startLeaseReaper({ store, intervalMs: Math.min(1000, config.edgeLeaseMs / 4), logger });
+      reaper = startLeaseReaper({
+        store,
+        intervalMs: Math.min(1000, config.edgeLeaseMs / 4),
+        logger,
+        onExpired: (expired) =>
+          players.ended(
+            expired.flatMap((edge) => edge.sessionIds),
+            { code: 'EDGE_LOST', reason: 'the game node stopped answering; you can play again' },
+          ),
+      });
       const server = http;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -127,9 +127,9 @@ describe('placement through the broker (in-memory store)', () => {
     const ltris = { id: 'ltris', name: 'LTris', resolution: { width: 640, height: 480 }, fps: 60 };
     const quiet = await edge(`quiet-${randomUUID().slice(0, 8)}`, PARIS, 4, ltris);
     const player = await connect();
-    expect((await ask(player, 'session:request', { titleId: ltris.id, location: LONDON })).edge?.edgeId).toMatch(
-      /^quiet-/,
-    );
+    const told = new Promise((resolve) => player.once('session:ended', resolve));
+    const placed = await ask(player, 'session:request', { titleId: ltris.id, location: LONDON });
+    expect(placed.edge?.edgeId).toMatch(/^quiet-/);
     quiet.stopBeating();
     // The lease itself is what is under test: let it lapse (the reaper runs every LEASE_MS / 4).
     await delay(2 * LEASE_MS);
@@ -138,6 +138,8 @@ describe('placement through the broker (in-memory store)', () => {
       code: 'NO_CAPACITY',
     });
     // The silent edge learns it must join again, and is routable once it has.
+    // The player placed there hears why, from the broker.
+    expect(await told).toMatchObject({ sessionId: placed.sessionId, code: 'EDGE_LOST' });
     expect(await ask(quiet.socket, 'edge:heartbeat', { activeSessions: 0 })).toMatchObject({
       ok: false,
       code: 'UNAUTHORIZED',

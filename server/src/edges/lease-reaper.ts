@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
+import type { ExpiredEdge, Store } from '../store/store.js';
 
 export interface LeaseReaper {
   stop(): Promise<void>;
@@ -9,15 +9,15 @@ export interface LeaseReaper {
  * Takes edges whose lease lapsed out of routing and frees their slots, on a timer.
  * Several brokers may run it against one Redis: the Store reports each edge once.
  */
-export function startLeaseReaper({
-  store,
-  intervalMs,
-  logger,
-}: {
+export interface LeaseReaperOptions {
   store: Store;
   intervalMs: number;
   logger: Logger;
-}): LeaseReaper {
+  /** Called with the edges this broker reaped (each edge is reported to one broker only). */
+  onExpired: (expired: ExpiredEdge[]) => void;
+}
+
+export function startLeaseReaper({ store, intervalMs, logger, onExpired }: LeaseReaperOptions): LeaseReaper {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
@@ -27,6 +27,7 @@ export function startLeaseReaper({
         for (const edge of expired) {
           logger.warn({ edgeId: edge.edgeId, sessions: edge.sessionIds }, 'edge lease lapsed; out of routing');
         }
+        if (expired.length) onExpired(expired);
       })
       .catch((error: unknown) => logger.error({ error: String(error) }, 'lease expiry failed'))
       .finally(() => {

@@ -8,26 +8,34 @@ import {
   makeError,
   parseOrThrow,
   SessionRequestSchema,
+  type BrokerToPlayerEvents,
   type PlayerToBrokerEvents,
 } from '@edgeplay/shared';
 import type { EdgeTitles } from '../catalog/edge-titles.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
+import type { PlayerSessions } from './player-sessions.js';
 import { listCandidates, placePlayer } from './placement.js';
 
 export interface PlayerHandlerDeps {
   store: Store;
+  players: PlayerSessions;
   titles: EdgeTitles;
   tickets: TicketIssuer;
   logger: Logger;
 }
 
 /** Messages from players' browsers on the default namespace. */
-export function attachPlayerNamespace(namespace: Namespace<PlayerToBrokerEvents>, deps: PlayerHandlerDeps): void {
+export function attachPlayerNamespace(
+  namespace: Namespace<PlayerToBrokerEvents, BrokerToPlayerEvents>,
+  deps: PlayerHandlerDeps,
+): void {
   const { titles, logger } = deps;
-  namespace.on('connection', (socket: Socket<PlayerToBrokerEvents>) => {
+  namespace.on('connection', (socket: Socket<PlayerToBrokerEvents, BrokerToPlayerEvents>) => {
     const log = logger.child({ playerSocket: socket.id });
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'player request failed');
+
+    socket.on('disconnect', () => deps.players.forgetSocket(socket.id));
 
     socket.on('catalog:list', (payload, ack) =>
       answerRequest(
@@ -62,7 +70,9 @@ export function attachPlayerNamespace(namespace: Namespace<PlayerToBrokerEvents>
           if (!titles.has(request.titleId)) {
             throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
           }
-          return placePlayer({ ...deps, logger: log }, request);
+          const placement = await placePlayer({ ...deps, logger: log }, request);
+          deps.players.add(placement.sessionId, socket);
+          return placement;
         },
         onInternalError,
       ),

@@ -54,6 +54,18 @@ export const SessionPlacementSchema = z.object({
 });
 export type SessionPlacement = z.infer<typeof SessionPlacementSchema>;
 
+/** Pushed by the broker when a placed session ended without the edge saying so (its lease lapsed). */
+export const BrokerSessionEndedSchema = z.object({
+  sessionId: SessionIdSchema,
+  code: z.string(),
+  reason: z.string(),
+});
+export type BrokerSessionEnded = z.infer<typeof BrokerSessionEndedSchema>;
+
+export interface BrokerToPlayerEvents {
+  'session:ended': (info: BrokerSessionEnded) => void;
+}
+
 export interface PlayerToBrokerEvents {
   'catalog:list': (payload: unknown, ack: Ack<{ titles: TitleSummary[] }>) => void;
   'session:candidates': (payload: unknown, ack: Ack<{ candidates: Candidate[] }>) => void;
