@@ -8,7 +8,7 @@ describe('docker-compose.yml', () => {
   it('is a valid Compose file with the broker and an edge node reserving a GPU', async () => {
     const { stdout } = await run('docker-compose', ['config'], {
       cwd: new URL('..', import.meta.url).pathname,
-      env: { ...process.env, EDGE_JOIN_TOKEN: 'compose-test-token-0123' },
+      env: { ...process.env, OPERATOR_KEYSTORE: './secrets/operator-keystore.json' },
     });
     expect(stdout).toMatch(/^services:$/m);
     expect(stdout).toMatch(/^ {2}broker:$/m);
@@ -16,13 +16,13 @@ describe('docker-compose.yml', () => {
     expect(stdout).toMatch(/driver: nvidia/);
   });
 
-  it('refuses to start without a join token', async () => {
+  it('refuses to render without the operator keystore', async () => {
     const env = { ...process.env };
-    delete env.EDGE_JOIN_TOKEN;
+    delete env.OPERATOR_KEYSTORE;
     await expect(
       run('docker-compose', ['config'], { cwd: new URL('..', import.meta.url).pathname, env }),
     ).rejects.toMatchObject({
-      stderr: expect.stringContaining('EDGE_JOIN_TOKEN'),
+      stderr: expect.stringContaining('OPERATOR_KEYSTORE'),
     });
   });
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,30 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The local operator wallet's password: for this machine's own dev stack only. */
+const LOCAL_KEYSTORE_PASSWORD = 'edgeplay-local-operator';
+
+/**
+ * The operator wallet the local edge node joins with, made once by `edge-node keygen`
+ * (scrypt takes a second or two) and reused, so local runs keep one operator address.
+ */
+async function ensureLocalKeystore(): Promise<string> {
+  const path = join(ROOT, '.tmp', 'keystores', 'local-operator.json');
+  if (existsSync(path)) return path;
+  const keygen = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'edge-node/src/cli.ts'), 'keygen', '--out', path],
+    {
+      cwd: ROOT,
+      env: { ...process.env, EDGE_KEYSTORE_PASSWORD: LOCAL_KEYSTORE_PASSWORD },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const [code] = (await once(keygen, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`edge-node keygen failed (exit ${code})`);
+  return path;
+}
+
 /** Runs `relativeScript` as a TypeScript entry point in its own Node process. */
 function spawnService(service: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   // setpriv --pdeathsig: the service gets SIGTERM, and stops cleanly, if this launcher dies.
@@ -68,7 +93,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   const logs: LogLine[] = [];
   const waiters = new Set<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   const files: WriteStream[] = [];
-  const joinToken = randomBytes(24).toString('base64url');
+  const keystore = await ensureLocalKeystore();
   const logLevel = options.logLevel ?? 'info';
   const edgeId = `edge-local-${randomBytes(3).toString('hex')}`;
 
@@ -119,7 +144,6 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
 
   const broker = spawnService('broker', 'server/src/main.ts', {
     PORT: String(options.port ?? 0),
-    EDGE_JOIN_TOKEN: joinToken,
     LOG_LEVEL: logLevel,
   });
   collect('broker', broker);
@@ -136,7 +160,8 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     const edge = spawnService('edge-node', 'edge-node/src/cli.ts', {
       EDGE_ID: edgeId,
       BROKER_URL: url,
-      EDGE_JOIN_TOKEN: joinToken,
+      EDGE_KEYSTORE: keystore,
+      EDGE_KEYSTORE_PASSWORD: LOCAL_KEYSTORE_PASSWORD,
       SIGNALING_PORT: '0',
       MAX_SESSIONS: String(options.maxSessions ?? 1),
       LOG_LEVEL: logLevel,

@@ -13,8 +13,15 @@ export const EdgeConfigSchema = z.object({
   edgeId: EdgeIdSchema.default(`edge-${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}`),
   /** BROKER_URL: the session broker this node joins. */
   brokerUrl: z.url().default('http://127.0.0.1:8080'),
-  /** EDGE_JOIN_TOKEN: shared secret the broker expects from edges (until wallet sign-in lands). */
-  joinToken: z.string().min(16, 'EDGE_JOIN_TOKEN must be at least 16 characters'),
+  /** EDGE_JOIN_TOKEN: the broker's shared secret, only for a broker that sets one. */
+  joinToken: z.string().min(16, 'EDGE_JOIN_TOKEN must be at least 16 characters').optional(),
+  /**
+   * EDGE_KEYSTORE / EDGE_KEYSTORE_PASSWORD / EDGE_KEYSTORE_PASSWORD_FILE: the operator
+   * wallet (`edge-node keygen` makes one). It proves who runs this node; it is paid.
+   */
+  keystorePath: z.string().optional(),
+  keystorePassword: z.string().optional(),
+  keystorePasswordFile: z.string().optional(),
   /** SIGNALING_HOST / SIGNALING_PORT: where players' browsers reach this node (0 = any free port). */
   signalingHost: z.string().default('127.0.0.1'),
   signalingPort: port.default(4100),
@@ -40,11 +47,11 @@ export const EdgeConfigSchema = z.object({
     .default('local'),
   latitude: z.coerce.number().min(-85.05112878).max(85.05112878).default(0),
   longitude: z.coerce.number().min(-180).max(180).default(0),
-  /** GPU_CLASS: what this node renders on, for placement and payouts (e.g. rtx-4090; cpu without a GPU). */
+  /** GPU_CLASS: what this node renders on (e.g. rtx-4090); default: from nvidia-smi's model, or cpu. */
   gpuClass: z
     .string()
     .regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and dashes')
-    .default('cpu'),
+    .optional(),
   /** RTC_LISTEN_IP / RTC_ANNOUNCED_ADDRESS: where WebRTC media listens, and the address browsers are told. */
   rtcListenIp: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
   rtcAnnouncedAddress: z.string().optional(),
@@ -61,6 +68,9 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   edgeId: 'EDGE_ID',
   brokerUrl: 'BROKER_URL',
   joinToken: 'EDGE_JOIN_TOKEN',
+  keystorePath: 'EDGE_KEYSTORE',
+  keystorePassword: 'EDGE_KEYSTORE_PASSWORD',
+  keystorePasswordFile: 'EDGE_KEYSTORE_PASSWORD_FILE',
   signalingHost: 'SIGNALING_HOST',
   signalingPort: 'SIGNALING_PORT',
   publicSignalingUrl: 'PUBLIC_SIGNALING_URL',
@@ -89,5 +99,9 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
 
 /** The config as it is safe to log: secrets redacted. */
 export function describeConfig(config: EdgeConfig): Record<string, unknown> {
-  return { ...config, joinToken: '[redacted]' };
+  return {
+    ...config,
+    joinToken: config.joinToken === undefined ? undefined : '[redacted]',
+    keystorePassword: config.keystorePassword === undefined ? undefined : '[redacted]',
+  };
 }

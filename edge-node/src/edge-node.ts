@@ -6,6 +6,8 @@ import { ErrorCode, makeError, summarizeTitle, type EdgeRegister } from '@edgepl
 import { verifyTicket } from '@edgeplay/shared/node';
 import type { EdgeConfig } from './config.js';
 import { BrokerLink } from './broker/broker-link.js';
+import { loadOperatorWallet } from './identity/operator-wallet.js';
+import { probeMachine, type MachineProbe } from './telemetry/machine-probe.js';
 import { MediaWorker } from './sfu/media-worker.js';
 import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
@@ -41,15 +43,16 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
   let broker: BrokerLink | undefined;
   let signalingUrl = '';
   let stopping = false;
+  let machine: MachineProbe | undefined;
 
-  const registration = (): EdgeRegister => ({
+  const registration = (): Omit<EdgeRegister, 'proof'> => ({
     edgeId: config.edgeId,
     signalingUrl,
     titles: [...titles.values()].map((title) => summarizeTitle(title.manifest)),
     maxSessions: config.maxSessions,
     region: config.region,
     location: { lat: config.latitude, lon: config.longitude },
-    gpuClass: config.gpuClass,
+    gpuClass: machine?.gpuClass ?? 'cpu',
   });
 
   async function openSession(ticket: string, sessionLog: Logger): Promise<PlaySession> {
@@ -87,7 +90,10 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
 
   return {
     async start() {
+      const wallet = await loadOperatorWallet(config);
+      log.info({ operator: wallet.address }, 'operator wallet loaded');
       titles = await loadTitles(config.titlesDir, config.titles);
+      machine = await probeMachine(log, config.gpuClass);
       log.info({ titles: [...titles.keys()] }, 'titles loaded');
       media = await MediaWorker.start({ logger: log, rtcMinPort: config.rtcMinPort, rtcMaxPort: config.rtcMaxPort });
       media.on('died', () => {
@@ -109,7 +115,16 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         if (req.url === '/healthz') {
           const healthy = media !== undefined && !media.worker.died && broker?.brokerPublicKey !== undefined;
           res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok: healthy, sessions: sessions.size, maxSessions: config.maxSessions }));
+          res.end(
+            JSON.stringify({
+              ok: healthy,
+              sessions: sessions.size,
+              maxSessions: config.maxSessions,
+              gpuClass: machine?.gpuClass,
+              gpu: machine?.gpu,
+              encoders: machine?.encoders,
+            }),
+          );
           return;
         }
         res.writeHead(404).end();
@@ -128,6 +143,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       broker = new BrokerLink({
         brokerUrl: config.brokerUrl,
         joinToken: config.joinToken,
+        wallet,
         registration,
         activeSessions: () => sessions.size,
         logger: log,

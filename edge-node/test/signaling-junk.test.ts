@@ -5,7 +5,17 @@ import pino from 'pino';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportPublicKey, generateTicketKeyPair, newTicketNonce, signTicket } from '@edgeplay/shared/node';
+import {
+  createChallenge,
+  exportPublicKey,
+  generateTicketKeyPair,
+  newTicketNonce,
+  signTicket,
+} from '@edgeplay/shared/node';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKeystore } from '../src/identity/keystore.js';
 import type { TicketPayload } from '@edgeplay/shared';
 import { EdgeConfigSchema } from '../src/config.js';
 import { createEdgeNode, type EdgeNode } from '../src/edge-node.js';
@@ -25,6 +35,9 @@ async function startBrokerStandIn(): Promise<{ url: string; close(): Promise<voi
       ack({ ok: true, brokerPublicKey: exportPublicKey(brokerKeys.publicKey), leaseMs: 10_000 });
       markRegistered();
     });
+    socket.on('edge:challenge', (_payload: unknown, ack: (answer: unknown) => void) =>
+      ack({ ok: true, challenge: createChallenge(), chainId: 31337 }),
+    );
     for (const event of ['edge:heartbeat', 'edge:session']) {
       socket.on(event, (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true }));
     }
@@ -75,10 +88,13 @@ describe('edge signaling against junk and bad tickets', () => {
 
   beforeAll(async () => {
     broker = await startBrokerStandIn();
+    const keystorePath = join(await mkdtemp(join(tmpdir(), 'edgeplay-keystore-')), 'operator.json');
+    await createKeystore(keystorePath, 'test-password', { scryptN: 2 ** 10 });
     const config = EdgeConfigSchema.parse({
       edgeId: EDGE_ID,
       brokerUrl: broker.url,
-      joinToken: 'test-join-token-0123456789',
+      keystorePath,
+      keystorePassword: 'test-password',
       signalingPort: 0,
       titles: 'latency-probe',
     });

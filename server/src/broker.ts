@@ -42,10 +42,12 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
       const players = new PlayerSessions();
       attachPlayerNamespace(io.of('/'), { store, players, titles, tickets, logger });
+      let origins: string[] = config.publicOrigins ?? [];
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
         store,
         titles,
         joinToken: config.edgeJoinToken,
+        join: { chainId: config.chainId, origins: () => origins },
         brokerPublicKey: tickets.publicKeyBase64,
         leaseMs: config.edgeLeaseMs,
         logger,
@@ -67,6 +69,9 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       });
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host}:${port}`;
+      if (!config.publicOrigins) {
+        origins = [url, ...(config.host === '127.0.0.1' ? [`http://localhost:${port}`] : [])];
+      }
       logger.info({ url, port }, 'broker listening');
       return { url, port };
     },

@@ -9,8 +9,26 @@ export const BrokerConfigSchema = z.object({
   /** HOST / PORT: where the broker serves the web client, players and edges (PORT=0: any free port). */
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** EDGE_JOIN_TOKEN: shared secret edges present when they join (until wallet sign-in lands). */
-  edgeJoinToken: z.string().min(16, 'EDGE_JOIN_TOKEN must be at least 16 characters'),
+  /**
+   * EDGE_JOIN_TOKEN: optional shared secret; when set, edges must present it as well as
+   * their operator wallet's signature (a private network). Unset: any wallet may join.
+   */
+  edgeJoinToken: z.string().min(16, 'EDGE_JOIN_TOKEN must be at least 16 characters').optional(),
+  /**
+   * PUBLIC_ORIGINS: comma-separated origins edges dial this broker at (their proofs name
+   * one); default: http://HOST:PORT, plus http://localhost:PORT when HOST is 127.0.0.1.
+   */
+  publicOrigins: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  /** CHAIN_ID: the EVM chain the operator wallets sign for (EIP-712 domain). */
+  chainId: z.coerce.number().int().positive().default(31337),
   /** BROKER_KEY_FILE: PEM Ed25519 private key that signs session tickets; a fresh key per run if unset. */
   brokerKeyFile: z.string().optional(),
   /** TICKET_TTL_MS: how long a player has to present a ticket to the edge. */
@@ -33,6 +51,8 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
   host: 'HOST',
   port: 'PORT',
   edgeJoinToken: 'EDGE_JOIN_TOKEN',
+  publicOrigins: 'PUBLIC_ORIGINS',
+  chainId: 'CHAIN_ID',
   brokerKeyFile: 'BROKER_KEY_FILE',
   ticketTtlMs: 'TICKET_TTL_MS',
   redisUrl: 'REDIS_URL',
@@ -49,5 +69,5 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
 export function describeConfig(config: BrokerConfig): Record<string, unknown> {
   // A Redis URL may carry a password.
   const redisUrl = config.redisUrl === undefined ? undefined : config.redisUrl.replace(/\/\/[^@/]*@/, '//[redacted]@');
-  return { ...config, edgeJoinToken: '[redacted]', redisUrl };
+  return { ...config, edgeJoinToken: config.edgeJoinToken === undefined ? undefined : '[redacted]', redisUrl };
 }

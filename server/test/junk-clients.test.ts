@@ -2,6 +2,7 @@ import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../src/broker.js';
+import { registerEdge } from './edge-join-helper.js';
 import { BrokerConfigSchema } from '../src/config.js';
 
 const JOIN_TOKEN = 'test-join-token-0123456789';
@@ -106,7 +107,7 @@ describe('broker against junk clients', () => {
       ok: false,
       code: 'UNAUTHORIZED',
     });
-    const registered = (await edge.timeout(2000).emitWithAck('edge:register', {
+    const registered = (await registerEdge(edge, url, {
       edgeId: 'edge-junk-test',
       signalingUrl: 'http://127.0.0.1:1',
       titles: [{ id: 'chromium-bsu', name: 'Chromium B.S.U.', resolution: { width: 800, height: 600 }, fps: 60 }],

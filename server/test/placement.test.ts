@@ -4,6 +4,7 @@ import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../src/broker.js';
+import { registerEdge } from './edge-join-helper.js';
 import { BrokerConfigSchema } from '../src/config.js';
 
 const JOIN_TOKEN = 'placement-test-token-0123';
@@ -39,7 +40,7 @@ describe('placement through the broker (in-memory store)', () => {
   /** An edge as the broker sees one: registers, and heartbeats while `beating` is true. */
   const edge = async (edgeId: string, location: { lat: number; lon: number }, maxSessions = 1, title = TITLE) => {
     const socket = await connect('/edge', { token: JOIN_TOKEN });
-    const registered = await ask(socket, 'edge:register', {
+    const registered = await registerEdge(socket, url, {
       edgeId,
       signalingUrl: `http://127.0.0.1:1/${edgeId}`,
       titles: [title],

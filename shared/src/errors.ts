@@ -15,6 +15,9 @@ export const ErrorCode = {
   SESSION_STATE: 'SESSION_STATE',
   EDGE_UNAVAILABLE: 'EDGE_UNAVAILABLE',
   TIMEOUT: 'TIMEOUT',
+  /** Local to `edge-node` (keygen/start): no keystore at the path, or one already there. */
+  KEYSTORE_NOT_FOUND: 'KEYSTORE_NOT_FOUND',
+  KEYSTORE_EXISTS: 'KEYSTORE_EXISTS',
   INTERNAL: 'INTERNAL',
 } as const;
 

@@ -7,4 +7,5 @@ export * from './protocol/title-manifest.js';
 export * from './protocol/ticket.js';
 export * from './protocol/input.js';
 export * from './protocol/broker-events.js';
+export * from './protocol/edge-identity.js';
 export * from './protocol/signaling-events.js';

@@ -2,12 +2,26 @@ import { EventEmitter } from 'node:events';
 import type { KeyObject } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { Logger } from 'pino';
-import { EDGE_NAMESPACE, ErrorAnswerSchema, type EdgeRegister, type EdgeToBrokerEvents } from '@edgeplay/shared';
-import { importPublicKey } from '@edgeplay/shared/node';
+import {
+  EDGE_NAMESPACE,
+  ErrorAnswerSchema,
+  JoinChallengeSchema,
+  type EdgeRegister,
+  type EdgeToBrokerEvents,
+} from '@edgeplay/shared';
+import {
+  createSessionKey,
+  importPublicKey,
+  signJoinProof,
+  type JoinSigner,
+  type SessionKey,
+} from '@edgeplay/shared/node';
 import { z } from 'zod';
 
 const REQUEST_TIMEOUT_MS = 5000;
 const REGISTER_RETRY_MS = 2000;
+/** The session key authorised at join; the node re-joins (new key) well before it expires. */
+const SESSION_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 const isOk = (answer: unknown): boolean =>
   typeof answer === 'object' && answer !== null && (answer as { ok?: unknown }).ok === true;
@@ -19,8 +33,10 @@ const RegisterAnswerSchema = z.union([
 
 export interface BrokerLinkOptions {
   brokerUrl: string;
-  joinToken: string;
-  registration: () => EdgeRegister;
+  joinToken: string | undefined;
+  /** The operator wallet that signs the join proof. */
+  wallet: JoinSigner;
+  registration: () => Omit<EdgeRegister, 'proof'>;
   /** Sessions running now, sent with every heartbeat. */
   activeSessions: () => number;
   logger: Logger;
@@ -40,13 +56,14 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   private publicKey: KeyObject | undefined;
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | undefined;
+  private sessionKey: SessionKey | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BrokerLinkOptions) {
     super();
     this.log = options.logger.child({ link: 'broker' });
     this.socket = io(new URL(EDGE_NAMESPACE, options.brokerUrl).toString(), {
-      auth: { token: options.joinToken },
+      auth: options.joinToken === undefined ? {} : { token: options.joinToken },
       transports: ['websocket'],
       autoConnect: false,
       reconnectionDelayMax: 2000,
@@ -91,11 +108,32 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
       .catch((error: unknown) => this.log.warn({ error: String(error) }, 'heartbeat not acknowledged'));
   }
 
+  /** Answers the broker's challenge with the operator wallet, authorising a fresh session key. */
+  private async signedRegistration(): Promise<EdgeRegister> {
+    const challenge = JoinChallengeSchema.extend({ ok: z.literal(true) }).parse(
+      await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('edge:challenge', {}),
+    );
+    const registration = this.options.registration();
+    // Fresh per join: a broker that restarted or a lapsed lease gets a new key, never an old one.
+    this.sessionKey = createSessionKey(SESSION_KEY_LIFETIME_MS);
+    const proof = await signJoinProof(this.options.wallet, {
+      edgeId: registration.edgeId,
+      challenge: challenge.challenge,
+      sessionKey: this.sessionKey.publicKeyRaw,
+      sessionKeyExpiresAt: this.sessionKey.expiresAt,
+      // Our own idea of the broker's origin, never one the broker tells us: a proof made
+      // for this broker cannot be replayed to another.
+      brokerOrigin: new URL(this.options.brokerUrl).origin,
+      chainId: challenge.chainId,
+    });
+    return { ...registration, proof };
+  }
+
   private async register(): Promise<void> {
     try {
       const raw: unknown = await this.socket
         .timeout(REQUEST_TIMEOUT_MS)
-        .emitWithAck('edge:register', this.options.registration());
+        .emitWithAck('edge:register', await this.signedRegistration());
       const answer = RegisterAnswerSchema.parse(raw);
       if (!answer.ok) {
         this.log.error({ code: answer.code, message: answer.message }, 'broker refused registration');

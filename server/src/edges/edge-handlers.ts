@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
@@ -13,22 +12,17 @@ import {
 } from '@edgeplay/shared';
 import type { EdgeTitles } from '../catalog/edge-titles.js';
 import type { Store } from '../store/store.js';
+import { EdgeJoin, tokenMatches, type EdgeJoinPolicy } from './edge-join.js';
 
 export interface EdgeHandlerDeps {
   store: Store;
   titles: EdgeTitles;
-  joinToken: string;
+  joinToken: string | undefined;
+  join: EdgeJoinPolicy;
   brokerPublicKey: string;
   /** An edge that sends no heartbeat for this long leaves routing and loses its slots. */
   leaseMs: number;
   logger: Logger;
-}
-
-function tokenMatches(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Messages from edge nodes on the /edge namespace. */
@@ -44,20 +38,29 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
   namespace.on('connection', (socket: Socket<EdgeToBrokerEvents>) => {
     const log = logger.child({ edgeSocket: socket.id });
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'edge request failed');
+    const join = new EdgeJoin(deps.join);
     const registeredEdge = (): string => {
       const edgeId = titles.edgeOf(socket.id);
       if (!edgeId) throw makeError(ErrorCode.UNAUTHORIZED, 'register first');
       return edgeId;
     };
 
+    socket.on('edge:challenge', (_payload, ack) => answerRequest(ack, () => join.challenge(), onInternalError));
+
     socket.on('edge:register', (payload, ack) =>
       answerRequest(
         ack,
         async () => {
           const edge = parseOrThrow(EdgeRegisterSchema, payload, 'edge:register');
+          const { operator } = join.verify(edge.proof, edge.edgeId);
+          const known = await store.getEdge(edge.edgeId);
+          if (known && known.operator !== operator) {
+            throw makeError(ErrorCode.UNAUTHORIZED, `edge id "${edge.edgeId}" belongs to another operator`);
+          }
           await store.upsertEdge(
             {
               edgeId: edge.edgeId,
+              operator,
               signalingUrl: edge.signalingUrl,
               region: edge.region,
               lat: edge.location.lat,
@@ -69,7 +72,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
             deps.leaseMs,
           );
           titles.set(socket.id, edge.edgeId, edge.titles);
-          log.info({ edgeId: edge.edgeId, titles: edge.titles.map((t) => t.id) }, 'edge registered');
+          log.info({ edgeId: edge.edgeId, operator, titles: edge.titles.map((t) => t.id) }, 'edge registered');
           return { brokerPublicKey: deps.brokerPublicKey, leaseMs: deps.leaseMs };
         },
         onInternalError,

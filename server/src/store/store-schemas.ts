@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EdgeIdSchema, HttpUrlSchema, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
+import { AddressSchema, EdgeIdSchema, HttpUrlSchema, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
 import type { CandidateQuery, EdgeRecord, SlotReleaseReason, SlotRequest } from './store.js';
 
 /*
@@ -25,6 +25,7 @@ export const LongitudeSchema = z.number().min(-180).max(180);
 
 export const EdgeRecordSchema = z.strictObject({
   edgeId: EdgeIdSchema,
+  operator: AddressSchema,
   signalingUrl: HttpUrlSchema,
   region: LabelSchema,
   lat: LatitudeSchema,

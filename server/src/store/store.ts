@@ -16,6 +16,8 @@ export type Clock = () => number;
 /** What an edge announces about itself; the store keeps it as given. */
 export interface EdgeRecord {
   edgeId: string;
+  /** The operator wallet's address (EIP-55), proven when the edge joined. */
+  operator: string;
   /** Where players reach the edge's signaling endpoint. */
   signalingUrl: string;
   region: string;

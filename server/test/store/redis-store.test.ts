@@ -37,6 +37,7 @@ const FRANKFURT: EdgeRecord = {
   titles: ['chess'],
   maxSessions: 2,
   gpuClass: 'rtx-4070',
+  operator: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
 };
 
 describe('RedisStore on a real redis-server', () => {

@@ -36,6 +36,7 @@ function edge(edgeId: string, city: keyof typeof CITIES, overrides: Partial<Edge
     titles: ['chess', 'tetris'],
     maxSessions: 2,
     gpuClass: 'rtx-4070',
+    operator: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
     ...overrides,
   };
 }

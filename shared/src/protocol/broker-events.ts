@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Ack } from './ack.js';
+import { JoinProofSchema, type JoinChallenge } from './edge-identity.js';
 import { EdgeIdSchema, SessionIdSchema, TicketSchema } from './ticket.js';
 import { TitleIdSchema, TitleSummarySchema, type TitleSummary } from './title-manifest.js';
 
@@ -92,6 +93,8 @@ export const EdgeRegisterSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9-]{1,32}$/)
     .default('cpu'),
+  /** The operator wallet's EIP-712 answer to this connection's `edge:challenge`. */
+  proof: JoinProofSchema,
 });
 export type EdgeRegister = z.input<typeof EdgeRegisterSchema>;
 
@@ -109,6 +112,7 @@ export const EdgeSessionEventSchema = z.strictObject({
 export type EdgeSessionEvent = z.infer<typeof EdgeSessionEventSchema>;
 
 export interface EdgeToBrokerEvents {
+  'edge:challenge': (payload: unknown, ack: Ack<JoinChallenge>) => void;
   'edge:register': (payload: unknown, ack: Ack<{ brokerPublicKey: string; leaseMs: number }>) => void;
   'edge:heartbeat': (payload: unknown, ack: Ack<Record<string, never>>) => void;
   'edge:session': (payload: unknown, ack: Ack<Record<string, never>>) => void;

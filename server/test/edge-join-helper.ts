@@ -1,0 +1,29 @@
+import { Wallet } from 'ethers';
+import type { Socket } from 'socket.io-client';
+import { createSessionKey, signJoinProof, type JoinSigner } from '@edgeplay/shared/node';
+
+/** Asks for a challenge and answers it as an edge would, with `wallet` as the operator. */
+export async function registerEdge(
+  socket: Socket,
+  brokerUrl: string,
+  registration: Record<string, unknown> & { edgeId: string },
+  wallet: JoinSigner = Wallet.createRandom(),
+): Promise<{ ok: boolean; code?: string; leaseMs?: number; brokerPublicKey?: string }> {
+  const challenge = (await socket.timeout(2000).emitWithAck('edge:challenge', {})) as {
+    challenge: string;
+    chainId: number;
+  };
+  const sessionKey = createSessionKey(60 * 60 * 1000);
+  const proof = await signJoinProof(wallet, {
+    edgeId: registration.edgeId,
+    challenge: challenge.challenge,
+    sessionKey: sessionKey.publicKeyRaw,
+    sessionKeyExpiresAt: sessionKey.expiresAt,
+    brokerOrigin: new URL(brokerUrl).origin,
+    chainId: challenge.chainId,
+  });
+  return socket.timeout(2000).emitWithAck('edge:register', { ...registration, proof }) as Promise<{
+    ok: boolean;
+    code?: string;
+  }>;
+}
