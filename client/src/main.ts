@@ -7,6 +7,7 @@ import {
   type TitleSummary,
 } from '@edgeplay/shared';
 import { probeCandidates } from './latency-probe.js';
+import { createPlayerKey } from './player-key.js';
 import { z } from 'zod';
 import { request, RequestError } from './signaling.js';
 import { StreamSession } from './stream-session.js';
@@ -91,13 +92,13 @@ async function startPlaying(title: TitleSummary): Promise<void> {
       .parse(await request(broker, 'session:candidates', { titleId: title.id }));
     if (candidates.length === 0) throw new Error('every node that runs this game is busy; try again soon');
     notice.textContent = `Measuring the latency to ${candidates.length} node${candidates.length > 1 ? 's' : ''}…`;
-    const probes = await probeCandidates(candidates);
+    const [probes, playerKey] = await Promise.all([probeCandidates(candidates), createPlayerKey()]);
     const placement = SessionPlacementSchema.parse(
-      await request(broker, 'session:request', { titleId: title.id, probes }),
+      await request(broker, 'session:request', { titleId: title.id, probes, playerKey: playerKey.publicKeyHex }),
     );
     notice.textContent = `Starting ${title.name} on ${placement.edge.edgeId}…`;
     sessionInfo.textContent = `${title.name} on ${placement.edge.edgeId}`;
-    const opened = await StreamSession.open(placement, {
+    const opened = await StreamSession.open(placement, playerKey, {
       onEnded: (info) => showEnded(info.reason),
     });
     session = opened.session;

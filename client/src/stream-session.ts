@@ -3,6 +3,7 @@ import type { types } from 'mediasoup-client';
 import { io, type Socket } from 'socket.io-client';
 import {
   INPUT_CHANNEL_LABEL,
+  playerJoinMessage,
   SessionEndedSchema,
   type ConsumerInfo,
   type InputEvent,
@@ -11,6 +12,7 @@ import {
   type SessionPlacement,
   type TransportInfo,
 } from '@edgeplay/shared';
+import type { PlayerKey } from './player-key.js';
 import { request } from './signaling.js';
 
 export interface StreamSessionEvents {
@@ -31,6 +33,7 @@ export class StreamSession {
 
   private constructor(
     readonly placement: SessionPlacement,
+    private readonly playerKey: PlayerKey,
     private readonly events: StreamSessionEvents,
   ) {
     this.edge = io(placement.edge.signalingUrl, { transports: ['websocket'], reconnection: false });
@@ -47,9 +50,10 @@ export class StreamSession {
   /** Connects to the edge named in the placement and returns the game's video track. */
   static async open(
     placement: SessionPlacement,
+    playerKey: PlayerKey,
     events: StreamSessionEvents,
   ): Promise<{ session: StreamSession; track: MediaStreamTrack }> {
-    const session = new StreamSession(placement, events);
+    const session = new StreamSession(placement, playerKey, events);
     try {
       const track = await session.setUp();
       return { session, track };
@@ -60,7 +64,9 @@ export class StreamSession {
   }
 
   private async setUp(): Promise<MediaStreamTrack> {
-    const join = await request<JoinAnswer & { ok: true }>(this.edge, 'session:join', { ticket: this.placement.ticket });
+    const { ticket } = this.placement;
+    const signature = await this.playerKey.sign(playerJoinMessage(ticket));
+    const join = await request<JoinAnswer & { ok: true }>(this.edge, 'session:join', { ticket, signature });
     await this.device.load({ routerRtpCapabilities: join.routerRtpCapabilities as types.RtpCapabilities });
 
     const recv = await request<{ transport: TransportInfo }>(this.edge, 'transport:create', { direction: 'recv' });

@@ -2,8 +2,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { ErrorCode, makeError, summarizeTitle, type EdgeRegister } from '@edgeplay/shared';
-import { verifyTicket } from '@edgeplay/shared/node';
+import { ErrorCode, makeError, playerJoinMessage, summarizeTitle, type EdgeRegister } from '@edgeplay/shared';
+import { importSessionPublicKey, verifySessionSignature, verifyTicket } from '@edgeplay/shared/node';
 import type { EdgeConfig } from './config.js';
 import { BrokerLink } from './broker/broker-link.js';
 import { loadOperatorWallet } from './identity/operator-wallet.js';
@@ -55,13 +55,19 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
     gpuClass: machine?.gpuClass ?? 'cpu',
   });
 
-  async function openSession(ticket: string, sessionLog: Logger): Promise<PlaySession> {
+  async function openSession(ticket: string, signature: string, sessionLog: Logger): Promise<PlaySession> {
     const brokerKey = broker?.brokerPublicKey;
     if (!brokerKey || !media || stopping) {
       throw makeError(ErrorCode.EDGE_UNAVAILABLE, 'this node is not registered with a broker yet');
     }
     const now = Date.now();
     const payload = verifyTicket(ticket, brokerKey, { edgeId: config.edgeId, now });
+    // A ticket alone is not enough: the page must hold the player key it was issued to.
+    const playerKey = importSessionPublicKey(payload.playerKey);
+    const message = Buffer.from(playerJoinMessage(ticket));
+    if (!verifySessionSignature(playerKey, message, Buffer.from(signature.slice(2), 'hex'))) {
+      throw makeError(ErrorCode.TICKET_INVALID, 'the join was not signed by the player the ticket was issued to');
+    }
     const title = titles.get(payload.titleId);
     if (!title) throw makeError(ErrorCode.TITLE_NOT_FOUND, `this node does not offer "${payload.titleId}"`);
     if (sessions.has(payload.sessionId)) throw makeError(ErrorCode.TICKET_REUSED, 'this session is already running');

@@ -7,6 +7,8 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createChallenge,
+  createSessionKey,
+  signWithSessionKey,
   exportPublicKey,
   generateTicketKeyPair,
   newTicketNonce,
@@ -16,13 +18,17 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeystore } from '../src/identity/keystore.js';
-import type { TicketPayload } from '@edgeplay/shared';
+import { playerJoinMessage, type TicketPayload } from '@edgeplay/shared';
 import { EdgeConfigSchema } from '../src/config.js';
 import { createEdgeNode, type EdgeNode } from '../src/edge-node.js';
 import { isAlive } from '../../e2e/src/process-tree.js';
 
 const EDGE_ID = 'edge-signaling-test';
 const brokerKeys = generateTicketKeyPair();
+/** The page's key in these tests; the edge wants the join signed by the ticket's player key. */
+const player = createSessionKey(60 * 60 * 1000);
+const sign = (ticketText: string, key = player): string =>
+  `0x${signWithSessionKey(key, Buffer.from(playerJoinMessage(ticketText))).toString('hex')}`;
 
 /** Stands in for the broker's /edge namespace: accepts the edge and hands it the ticket key. */
 async function startBrokerStandIn(): Promise<{ url: string; close(): Promise<void>; registered: Promise<void> }> {
@@ -59,6 +65,7 @@ function ticket(overrides: Partial<TicketPayload> = {}, key = brokerKeys.private
       sessionId: randomUUID(),
       edgeId: EDGE_ID,
       titleId: 'latency-probe',
+      playerKey: player.publicKeyRaw,
       iat: now,
       exp: now + 30_000,
       nonce: newTicketNonce(),
@@ -147,14 +154,23 @@ describe('edge signaling against junk and bad tickets', () => {
     ['truncated', () => ticket().slice(0, 40), 'INVALID_MESSAGE'],
   ])('refuses a ticket that is %s and starts nothing', async (_what, make, code) => {
     const socket = await connect();
-    expect(await ask(socket, 'session:join', { ticket: make() })).toMatchObject({ ok: false, code });
+    const made = make();
+    expect(await ask(socket, 'session:join', { ticket: made, signature: sign(made) })).toMatchObject({
+      ok: false,
+      code,
+    });
     expect(edge.sessions().size).toBe(0);
   });
 
   it('opens a session for a good ticket once, refuses the same ticket again, and cleans up on disconnect', async () => {
     const good = ticket();
-    const player = await connect();
-    const joined = (await ask(player, 'session:join', { ticket: good })) as {
+    const playerSocket = await connect();
+    const impostor = await connect();
+    expect(
+      await ask(impostor, 'session:join', { ticket: good, signature: sign(good, createSessionKey(60_000)) }),
+    ).toMatchObject({ ok: false, code: 'TICKET_INVALID' });
+    expect(edge.sessions().size).toBe(0);
+    const joined = (await ask(playerSocket, 'session:join', { ticket: good, signature: sign(good) })) as {
       ok: boolean;
       routerRtpCapabilities?: { codecs: unknown[] };
     };
@@ -165,19 +181,29 @@ describe('edge signaling against junk and bad tickets', () => {
     expect(pids.length).toBe(3);
 
     const thief = await connect();
-    expect(await ask(thief, 'session:join', { ticket: good })).toMatchObject({ ok: false, code: 'TICKET_REUSED' });
-    expect(await ask(player, 'session:join', { ticket: ticket() })).toMatchObject({ ok: false, code: 'SESSION_STATE' });
-    expect(await ask(player, 'media:consume', { rtpCapabilities: { codecs: [] } })).toMatchObject({
+    expect(await ask(thief, 'session:join', { ticket: good, signature: sign(good) })).toMatchObject({
+      ok: false,
+      code: 'TICKET_REUSED',
+    });
+    const another = ticket();
+    expect(await ask(playerSocket, 'session:join', { ticket: another, signature: sign(another) })).toMatchObject({
+      ok: false,
+      code: 'SESSION_STATE',
+    });
+    expect(await ask(playerSocket, 'media:consume', { rtpCapabilities: { codecs: [] } })).toMatchObject({
       ok: false,
       code: 'SESSION_STATE',
     });
     expect(
-      await ask(player, 'transport:create', { direction: 'recv', sctpCapabilities: { numStreams: { OS: 0, MIS: 0 } } }),
+      await ask(playerSocket, 'transport:create', {
+        direction: 'recv',
+        sctpCapabilities: { numStreams: { OS: 0, MIS: 0 } },
+      }),
     ).toMatchObject({
       ok: false,
       code: 'INVALID_MESSAGE',
     });
-    const created = (await ask(player, 'transport:create', {
+    const created = (await ask(playerSocket, 'transport:create', {
       direction: 'send',
       sctpCapabilities: { numStreams: { OS: 1024, MIS: 1024 } },
     })) as {
@@ -186,7 +212,7 @@ describe('edge signaling against junk and bad tickets', () => {
     };
     expect(created.ok).toBe(true);
     expect(
-      await ask(player, 'data:produce', {
+      await ask(playerSocket, 'data:produce', {
         transportId: created.transport?.id,
         sctpStreamParameters: { streamId: 0, ordered: true },
         label: 'shell',
@@ -194,14 +220,14 @@ describe('edge signaling against junk and bad tickets', () => {
       }),
     ).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
     expect(
-      await ask(player, 'transport:connect', {
+      await ask(playerSocket, 'transport:connect', {
         transportId: created.transport?.id,
         dtlsParameters: { fingerprints: [{ algorithm: 'md5', value: 'zz' }] },
       }),
     ).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
 
     const ended = new Promise((resolve) => session?.once('ended', resolve));
-    player.close();
+    playerSocket.close();
     await ended;
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(edge.sessions().size).toBe(0);

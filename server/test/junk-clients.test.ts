@@ -5,6 +5,9 @@ import { createBroker, type Broker } from '../src/broker.js';
 import { registerEdge } from './edge-join-helper.js';
 import { BrokerConfigSchema } from '../src/config.js';
 
+/** A well-formed player key; the broker only binds the ticket to it (the edge checks it). */
+const PLAYER_KEY = `0x${'ab'.repeat(32)}`;
+
 const JOIN_TOKEN = 'test-join-token-0123456789';
 const JUNK: unknown[] = [
   undefined,
@@ -80,9 +83,11 @@ describe('broker against junk clients', () => {
     const junk = await connect(url);
     sockets.push(junk);
     junk.emit('no-such-event', { a: 1 });
-    junk.emit('session:request', { titleId: 'chromium-bsu' });
+    junk.emit('session:request', { playerKey: PLAYER_KEY, titleId: 'chromium-bsu' });
     junk.emit('session:request');
-    const answer = await junk.timeout(2000).emitWithAck('session:request', { titleId: 'chromium-bsu' });
+    const answer = await junk
+      .timeout(2000)
+      .emitWithAck('session:request', { playerKey: PLAYER_KEY, titleId: 'chromium-bsu' });
     expect(answer).toMatchObject({ ok: false, code: 'TITLE_NOT_FOUND' });
   });
 
@@ -122,10 +127,14 @@ describe('broker against junk clients', () => {
       ok: true,
       titles: [{ id: 'chromium-bsu' }],
     });
-    const placed = await player.timeout(2000).emitWithAck('session:request', { titleId: 'chromium-bsu' });
+    const placed = await player
+      .timeout(2000)
+      .emitWithAck('session:request', { playerKey: PLAYER_KEY, titleId: 'chromium-bsu' });
     expect(placed).toMatchObject({ ok: true, edge: { edgeId: 'edge-junk-test' } });
     // One slot, handed out: the next player hears that the node is busy.
-    expect(await player.timeout(2000).emitWithAck('session:request', { titleId: 'chromium-bsu' })).toMatchObject({
+    expect(
+      await player.timeout(2000).emitWithAck('session:request', { playerKey: PLAYER_KEY, titleId: 'chromium-bsu' }),
+    ).toMatchObject({
       ok: false,
       code: 'NO_CAPACITY',
     });

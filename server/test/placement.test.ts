@@ -7,6 +7,9 @@ import { createBroker, type Broker } from '../src/broker.js';
 import { registerEdge } from './edge-join-helper.js';
 import { BrokerConfigSchema } from '../src/config.js';
 
+/** A well-formed player key; the broker only binds the ticket to it (the edge checks it). */
+const PLAYER_KEY = `0x${'ab'.repeat(32)}`;
+
 const JOIN_TOKEN = 'placement-test-token-0123';
 const LEASE_MS = 1000;
 const TITLE = { id: 'chromium-bsu', name: 'Chromium B.S.U.', resolution: { width: 800, height: 600 }, fps: 60 };
@@ -75,11 +78,13 @@ describe('placement through the broker (in-memory store)', () => {
     const paris = await edge(`paris-${randomUUID().slice(0, 8)}`, PARIS);
     const newYork = await edge(`ny-${randomUUID().slice(0, 8)}`, NEW_YORK);
     const player = await connect();
-    const first = await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON });
+    const first = await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: TITLE.id, location: LONDON });
     expect(first.edge?.edgeId).toMatch(/^paris-/);
-    const second = await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON });
+    const second = await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: TITLE.id, location: LONDON });
     expect(second.edge?.edgeId).toMatch(/^ny-/);
-    expect(await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON })).toMatchObject({
+    expect(
+      await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: TITLE.id, location: LONDON }),
+    ).toMatchObject({
       ok: false,
       code: 'NO_CAPACITY',
     });
@@ -87,7 +92,7 @@ describe('placement through the broker (in-memory store)', () => {
     // The Paris edge reports the session started and then ended: its slot is free again.
     expect((await ask(paris.socket, 'edge:session', { sessionId: first.sessionId, state: 'started' })).ok).toBe(true);
     expect((await ask(paris.socket, 'edge:session', { sessionId: first.sessionId, state: 'ended' })).ok).toBe(true);
-    const again = await ask(player, 'session:request', { titleId: TITLE.id, location: LONDON });
+    const again = await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: TITLE.id, location: LONDON });
     expect(again.edge?.edgeId).toMatch(/^paris-/);
     paris.stopBeating();
     newYork.stopBeating();
@@ -109,6 +114,7 @@ describe('placement through the broker (in-memory store)', () => {
 
     // The near edge measured slow (or did not answer): the far one wins.
     const placed = await ask(player, 'session:request', {
+      playerKey: PLAYER_KEY,
       titleId: 'tetris',
       location: LONDON,
       probes: [
@@ -118,7 +124,11 @@ describe('placement through the broker (in-memory store)', () => {
     });
     expect(placed.edge?.edgeId).toBe(farId);
     expect(
-      await ask(player, 'session:request', { titleId: 'tetris', probes: [{ edgeId: nearId, rttMs: null }] }),
+      await ask(player, 'session:request', {
+        playerKey: PLAYER_KEY,
+        titleId: 'tetris',
+        probes: [{ edgeId: nearId, rttMs: null }],
+      }),
     ).toMatchObject({ ok: false, code: 'EDGE_UNAVAILABLE' });
     near.stopBeating();
     far.stopBeating();
@@ -129,12 +139,14 @@ describe('placement through the broker (in-memory store)', () => {
     const quiet = await edge(`quiet-${randomUUID().slice(0, 8)}`, PARIS, 4, ltris);
     const player = await connect();
     const told = new Promise((resolve) => player.once('session:ended', resolve));
-    const placed = await ask(player, 'session:request', { titleId: ltris.id, location: LONDON });
+    const placed = await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: ltris.id, location: LONDON });
     expect(placed.edge?.edgeId).toMatch(/^quiet-/);
     quiet.stopBeating();
     // The lease itself is what is under test: let it lapse (the reaper runs every LEASE_MS / 4).
     await delay(2 * LEASE_MS);
-    expect(await ask(player, 'session:request', { titleId: ltris.id, location: LONDON })).toMatchObject({
+    expect(
+      await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: ltris.id, location: LONDON }),
+    ).toMatchObject({
       ok: false,
       code: 'NO_CAPACITY',
     });

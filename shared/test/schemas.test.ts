@@ -72,9 +72,12 @@ describe('input events', () => {
 });
 
 describe('socket messages', () => {
-  it('requires a title id on session:request', () => {
+  it('requires a title id and a player key on session:request', () => {
     expect(SessionRequestSchema.safeParse({}).success).toBe(false);
-    expect(SessionRequestSchema.safeParse({ titleId: 'chromium-bsu' }).success).toBe(true);
+    expect(SessionRequestSchema.safeParse({ titleId: 'chromium-bsu' }).success).toBe(false);
+    expect(SessionRequestSchema.safeParse({ titleId: 'chromium-bsu', playerKey: `0x${'ab'.repeat(32)}` }).success).toBe(
+      true,
+    );
   });
 
   it('requires DTLS fingerprints on transport:connect', () => {

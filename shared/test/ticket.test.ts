@@ -18,6 +18,7 @@ function payload(overrides: Partial<TicketPayload> = {}): TicketPayload {
     sessionId: '0b6f1f0e-8f0a-4c67-9a3e-2f6f1c9d4e11',
     edgeId: 'edge-a',
     titleId: 'chromium-bsu',
+    playerKey: `0x${'cd'.repeat(32)}`,
     iat: now,
     exp: now + 30_000,
     nonce: newTicketNonce(),

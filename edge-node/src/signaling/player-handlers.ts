@@ -24,7 +24,7 @@ export type PlayerSocket = Socket<PlayerToEdgeEvents, EdgeToPlayerEvents>;
 
 /** What the handlers need from the edge node: opening a session for a ticket. */
 export interface SessionOpener {
-  openSession(ticket: string, log: Logger): Promise<PlaySession>;
+  openSession(ticket: string, signature: string, log: Logger): Promise<PlaySession>;
 }
 
 /**
@@ -46,11 +46,11 @@ export function attachPlayerHandlers(socket: PlayerSocket, opener: SessionOpener
     answerRequest(
       ack,
       async () => {
-        const { ticket } = parseOrThrow(JoinRequestSchema, payload, 'session:join');
+        const { ticket, signature } = parseOrThrow(JoinRequestSchema, payload, 'session:join');
         if (session || joining) throw makeError(ErrorCode.SESSION_STATE, 'this connection already has a session');
         joining = true;
         try {
-          const opened = await opener.openSession(ticket, log);
+          const opened = await opener.openSession(ticket, signature, log);
           session = opened;
           opened.on('ended', (info) => socket.emit('session:ended', info));
           let lastRejection = 0;

@@ -65,7 +65,7 @@ export function rankCandidates(edges: EdgeCandidate[], probes: ProbeResult[] | u
  */
 export async function placePlayer(
   { store, tickets, logger }: PlacementDeps,
-  request: { titleId: string; location?: Location | undefined; probes?: ProbeResult[] | undefined },
+  request: { titleId: string; playerKey: string; location?: Location | undefined; probes?: ProbeResult[] | undefined },
 ): Promise<SessionPlacement> {
   const { titleId } = request;
   const edges = await store.findCandidates({ titleId, ...(request.location ?? NOWHERE), limit: CANDIDATES });
@@ -77,7 +77,7 @@ export async function placePlayer(
     );
   }
   for (const edge of ranked) {
-    const { sessionId, ticket } = tickets.issue(edge.edgeId, titleId);
+    const { sessionId, ticket } = tickets.issue(edge.edgeId, titleId, request.playerKey);
     // The slot outlives the ticket by a little, so a player who joins at the last moment still has it.
     if (await store.reserveSlot({ edgeId: edge.edgeId, sessionId, titleId, ttlMs: tickets.ttlMs + 5000 })) {
       const rttMs = request.probes?.find((probe) => probe.edgeId === edge.edgeId)?.rttMs;

@@ -26,10 +26,10 @@ export class TicketIssuer {
     return new TicketIssuer(privateKey, ttlMs);
   }
 
-  issue(edgeId: string, titleId: string, now = Date.now()): IssuedTicket {
+  issue(edgeId: string, titleId: string, playerKey: string, now = Date.now()): IssuedTicket {
     const sessionId = randomUUID();
     const ticket = signTicket(
-      { v: 1, sessionId, edgeId, titleId, iat: now, exp: now + this.ttlMs, nonce: newTicketNonce() },
+      { v: 1, sessionId, edgeId, titleId, playerKey, iat: now, exp: now + this.ttlMs, nonce: newTicketNonce() },
       this.privateKey,
     );
     return { sessionId, ticket };

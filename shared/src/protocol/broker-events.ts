@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Ack } from './ack.js';
 import { JoinProofSchema, type JoinChallenge } from './edge-identity.js';
-import { EdgeIdSchema, SessionIdSchema, TicketSchema } from './ticket.js';
+import { EdgeIdSchema, PlayerKeySchema, SessionIdSchema, TicketSchema } from './ticket.js';
 import { TitleIdSchema, TitleSummarySchema, type TitleSummary } from './title-manifest.js';
 
 /** An http(s) URL: what edges announce and players are sent to (never javascript:, file:, …). */
@@ -42,6 +42,8 @@ export type ProbeResult = z.infer<typeof ProbeResultSchema>;
 
 export const SessionRequestSchema = z.strictObject({
   titleId: TitleIdSchema,
+  /** The page's Ed25519 key for this session; the ticket is bound to it. */
+  playerKey: PlayerKeySchema,
   location: LocationSchema.optional(),
   /** Measured RTTs; with them the broker places by latency, without them by distance. */
   probes: z.array(ProbeResultSchema).max(16).optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Ack } from './ack.js';
-import { SessionIdSchema, TicketSchema } from './ticket.js';
+import { PlayerSignatureSchema, SessionIdSchema, TicketSchema } from './ticket.js';
 import { TitleIdSchema } from './title-manifest.js';
 
 /*
@@ -36,7 +36,11 @@ export const SctpStreamParametersSchema = z.looseObject({
   maxRetransmits: z.int().min(0).optional(),
 });
 
-export const JoinRequestSchema = z.strictObject({ ticket: TicketSchema });
+export const JoinRequestSchema = z.strictObject({
+  ticket: TicketSchema,
+  /** The player key's signature over playerJoinMessage(ticket). */
+  signature: PlayerSignatureSchema,
+});
 
 export const TransportCreateRequestSchema = z.strictObject({
   direction: z.enum(['send', 'recv']),

@@ -10,6 +10,21 @@ export const EdgeIdSchema = z
 export const SessionIdSchema = z.uuid();
 
 /**
+ * The player's Ed25519 public key for this session (raw 32 bytes, 0x + lowercase hex),
+ * made in the page with WebCrypto. The ticket is bound to it: only the page holding the
+ * private key can open the session, and later sign its usage receipts.
+ */
+export const PlayerKeySchema = z.string().regex(/^0x[0-9a-f]{64}$/, '0x and 64 lowercase hex digits');
+
+/** What the page signs with its player key to open the session a ticket grants. */
+export function playerJoinMessage(ticket: string): string {
+  return `edgeplay-join:${ticket}`;
+}
+
+/** An Ed25519 signature: 64 bytes as 0x + 128 lowercase hex digits. */
+export const PlayerSignatureSchema = z.string().regex(/^0x[0-9a-f]{128}$/, '0x and 128 lowercase hex digits');
+
+/**
  * What the broker vouches for when it sends a player to an edge. The edge checks the
  * signature with the broker's public key, that it is the named edge, the expiry, and
  * that the ticket's nonce was not used before.
@@ -19,6 +34,7 @@ export const TicketPayloadSchema = z.strictObject({
   sessionId: SessionIdSchema,
   edgeId: EdgeIdSchema,
   titleId: TitleIdSchema,
+  playerKey: PlayerKeySchema,
   /** Issued at, ms since epoch. */
   iat: z.int().nonnegative(),
   /** Expires at, ms since epoch. */
