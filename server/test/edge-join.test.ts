@@ -1,10 +1,11 @@
 import { Wallet } from 'ethers';
 import pino from 'pino';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionKey, signJoinProof } from '@edgeplay/shared/node';
 import { createBroker, type Broker } from '../src/broker.js';
 import { BrokerConfigSchema } from '../src/config.js';
+import { connectSocket } from './connect-socket.js';
 import { registerEdge } from './edge-join-helper.js';
 
 const registration = (edgeId: string) => ({
@@ -18,15 +19,7 @@ describe('edges join with the operator wallet', () => {
   let broker: Broker;
   let url: string;
   const sockets: Socket[] = [];
-  const connect = async (): Promise<Socket> => {
-    const socket = io(`${url}/edge`, { transports: ['websocket'], reconnection: false });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  };
+  const connect = (): Promise<Socket> => connectSocket(url, '/edge', undefined, sockets);
 
   beforeAll(async () => {
     const config = BrokerConfigSchema.parse({ port: 0, clientDir: '/nonexistent' });

@@ -1,7 +1,8 @@
 import pino from 'pino';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../src/broker.js';
+import { connectSocket } from './connect-socket.js';
 import { registerEdge } from './edge-join-helper.js';
 import { BrokerConfigSchema } from '../src/config.js';
 
@@ -25,17 +26,8 @@ const JUNK: unknown[] = [
   { activeSessions: -1 },
 ];
 
-function connect(url: string, namespace = '/', auth?: Record<string, unknown>): Promise<Socket> {
-  const socket = io(`${url}${namespace}`, {
-    transports: ['websocket'],
-    reconnection: false,
-    ...(auth ? { auth } : {}),
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => reject(error));
-  });
-}
+const connect = (url: string, namespace = '/', auth?: Record<string, unknown>): Promise<Socket> =>
+  connectSocket(url, namespace, auth);
 
 describe('broker against junk clients', () => {
   let broker: Broker;

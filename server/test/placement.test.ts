@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../src/broker.js';
+import { connectSocket } from './connect-socket.js';
 import { registerEdge } from './edge-join-helper.js';
 import { BrokerConfigSchema } from '../src/config.js';
 
@@ -24,19 +25,8 @@ describe('placement through the broker (in-memory store)', () => {
   let url: string;
   const sockets: Socket[] = [];
 
-  const connect = async (namespace = '/', auth?: Record<string, unknown>): Promise<Socket> => {
-    const socket = io(`${url}${namespace}`, {
-      transports: ['websocket'],
-      reconnection: false,
-      ...(auth ? { auth } : {}),
-    });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  };
+  const connect = (namespace = '/', auth?: Record<string, unknown>): Promise<Socket> =>
+    connectSocket(url, namespace, auth, sockets);
   const ask = (socket: Socket, event: string, payload: unknown): Promise<Answer> =>
     socket.timeout(2000).emitWithAck(event, payload) as Promise<Answer>;
 
