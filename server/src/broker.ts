@@ -1,6 +1,8 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EDGE_NAMESPACE } from '@edgeplay/shared';
 import { EdgeTitles } from './catalog/edge-titles.js';
@@ -9,7 +11,8 @@ import { attachEdgeNamespace } from './edges/edge-handlers.js';
 import { startLeaseReaper, type LeaseReaper } from './edges/lease-reaper.js';
 import { createHttpApp } from './http-app.js';
 import { attachPlayerNamespace } from './players/player-handlers.js';
-import { PlayerSessions } from './players/player-sessions.js';
+import { sessionRoom } from './players/session-room.js';
+import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer } from './tickets/ticket-issuer.js';
@@ -30,6 +33,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
   let io: Server | undefined;
   let store: Store | undefined;
   let reaper: LeaseReaper | undefined;
+  let adapterClients: Redis[] = [];
 
   return {
     async start() {
@@ -40,8 +44,17 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       http = createServer(createHttpApp({ clientDir: config.clientDir, titles }));
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
-      const players = new PlayerSessions();
-      attachPlayerNamespace(io.of('/'), { store, players, titles, tickets, logger });
+      if (config.redisUrl) {
+        // Several brokers: room emits and catalog questions reach every broker's sockets.
+        const pub = new Redis(config.redisUrl, { lazyConnect: true });
+        const sub = pub.duplicate();
+        await Promise.all([pub.connect(), sub.connect()]);
+        adapterClients = [pub, sub];
+        io.adapter(createAdapter(pub, sub, { requestsTimeout: PEER_TIMEOUT_MS }));
+      }
+      const players = io.of('/');
+      const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
+      attachPlayerNamespace(players, { store, catalog, tickets, logger });
       let origins: string[] = config.publicOrigins ?? [];
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
         store,
@@ -56,11 +69,15 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         store,
         intervalMs: Math.min(1000, config.edgeLeaseMs / 4),
         logger,
-        onExpired: (expired) =>
-          players.ended(
-            expired.flatMap((edge) => edge.sessionIds),
-            { code: 'EDGE_LOST', reason: 'the game node stopped answering; you can play again' },
-          ),
+        onExpired: (expired) => {
+          for (const sessionId of expired.flatMap((edge) => edge.sessionIds)) {
+            players.to(sessionRoom(sessionId)).emit('session:ended', {
+              sessionId,
+              code: 'EDGE_LOST',
+              reason: 'the game node stopped answering; you can play again',
+            });
+          }
+        },
       });
       const server = http;
       await new Promise<void>((resolve, reject) => {
@@ -86,6 +103,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         http?.closeAllConnections();
       });
       await store?.close();
+      await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');
     },
   };

@@ -11,16 +11,15 @@ import {
   type BrokerToPlayerEvents,
   type PlayerToBrokerEvents,
 } from '@edgeplay/shared';
-import type { EdgeTitles } from '../catalog/edge-titles.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
-import type { PlayerSessions } from './player-sessions.js';
+import { sessionRoom } from './session-room.js';
 import { listCandidates, placePlayer } from './placement.js';
 
 export interface PlayerHandlerDeps {
   store: Store;
-  players: PlayerSessions;
-  titles: EdgeTitles;
+  catalog: Catalog;
   tickets: TicketIssuer;
   logger: Logger;
 }
@@ -30,19 +29,17 @@ export function attachPlayerNamespace(
   namespace: Namespace<PlayerToBrokerEvents, BrokerToPlayerEvents>,
   deps: PlayerHandlerDeps,
 ): void {
-  const { titles, logger } = deps;
+  const { catalog, logger } = deps;
   namespace.on('connection', (socket: Socket<PlayerToBrokerEvents, BrokerToPlayerEvents>) => {
     const log = logger.child({ playerSocket: socket.id });
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'player request failed');
 
-    socket.on('disconnect', () => deps.players.forgetSocket(socket.id));
-
     socket.on('catalog:list', (payload, ack) =>
       answerRequest(
         ack,
-        () => {
+        async () => {
           parseOrThrow(CatalogListRequestSchema, payload, 'catalog:list');
-          return { titles: titles.list() };
+          return { titles: await catalog.list() };
         },
         onInternalError,
       ),
@@ -53,7 +50,7 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(CandidatesRequestSchema, payload, 'session:candidates');
-          if (!titles.has(request.titleId)) {
+          if (!(await catalog.has(request.titleId))) {
             throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
           }
           return { candidates: await listCandidates(deps.store, request.titleId, request.location) };
@@ -67,11 +64,12 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(SessionRequestSchema, payload, 'session:request');
-          if (!titles.has(request.titleId)) {
+          if (!(await catalog.has(request.titleId))) {
             throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
           }
           const placement = await placePlayer({ ...deps, logger: log }, request);
-          deps.players.add(placement.sessionId, socket);
+          // The player hears from any broker if the edge is lost (see sessionRoom).
+          await socket.join(sessionRoom(placement.sessionId));
           return placement;
         },
         onInternalError,

@@ -1,0 +1,48 @@
+import type { Namespace } from 'socket.io';
+import type { Logger } from 'pino';
+import { TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
+import { z } from 'zod';
+import type { EdgeTitles } from './edge-titles.js';
+
+/** How long to wait for the other brokers' title lists (the Redis adapter's request timeout). */
+export const PEER_TIMEOUT_MS = 1000;
+
+const PeerTitlesSchema = z.array(z.array(TitleSummarySchema).max(2000)).max(256);
+
+export interface Catalog {
+  /** Every title an online edge offers, by name. */
+  list(): Promise<TitleSummary[]>;
+  has(titleId: string): Promise<boolean>;
+}
+
+/**
+ * The catalog: titles of this broker's own edges, plus — with several brokers sharing
+ * Redis — those of the other brokers' edges, asked for over socket.io's Redis adapter.
+ * A broker that does not answer in time is left out of that listing, not waited for.
+ */
+export function createCatalog(titles: EdgeTitles, peers: Namespace | undefined, logger: Logger): Catalog {
+  peers?.on('catalog:titles', (callback: unknown) => {
+    if (typeof callback === 'function') (callback as (titles: TitleSummary[]) => void)(titles.list());
+  });
+
+  const list = async (): Promise<TitleSummary[]> => {
+    const all = new Map(titles.list().map((title) => [title.id, title]));
+    if (peers) {
+      try {
+        const answers: unknown = await peers.serverSideEmitWithAck('catalog:titles');
+        for (const peerTitles of PeerTitlesSchema.parse(answers))
+          for (const title of peerTitles) all.set(title.id, title);
+      } catch (error) {
+        logger.warn({ error: String(error) }, 'some brokers did not send their titles in time');
+      }
+    }
+    return [...all.values()].sort((a, b) => a.name.localeCompare(b.name));
+  };
+
+  return {
+    list,
+    async has(titleId) {
+      return (await list()).some((title) => title.id === titleId);
+    },
+  };
+}
