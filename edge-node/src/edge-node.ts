@@ -7,7 +7,8 @@ import { importSessionPublicKey, verifySessionSignature, verifyTicket } from '@e
 import type { EdgeConfig } from './config.js';
 import { BrokerLink } from './broker/broker-link.js';
 import { loadOperatorWallet } from './identity/operator-wallet.js';
-import { probeMachine, type MachineProbe } from './telemetry/machine-probe.js';
+import { probeGpus } from './telemetry/gpu-probe.js';
+import { capabilitiesOf, probeMachine, type MachineProbe } from './telemetry/machine-probe.js';
 import { MediaWorker } from './sfu/media-worker.js';
 import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
@@ -53,6 +54,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
     region: config.region,
     location: { lat: config.latitude, lon: config.longitude },
     gpuClass: machine?.gpuClass ?? 'cpu',
+    ...(machine ? { capabilities: capabilitiesOf(machine) } : {}),
   });
 
   async function openSession(ticket: string, signature: string, sessionLog: Logger): Promise<PlaySession> {
@@ -152,6 +154,12 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         wallet,
         registration,
         activeSessions: () => sessions.size,
+        gpuTelemetry: async () => {
+          if (machine?.gpu.kind !== 'nvidia') return undefined;
+          // A short timeout: a slow nvidia-smi costs one reading, never the heartbeat.
+          const now = await probeGpus({ logger: log, timeoutMs: 1000 });
+          return now.kind === 'nvidia' ? now.gpus : undefined;
+        },
         logger: log,
       });
       broker.connect();

@@ -105,4 +105,34 @@ describe('edges join with the operator wallet', () => {
     });
     expect(await registerEdge(await connect(), url, registration('edge-owned'), owner)).toMatchObject({ ok: true });
   });
+
+  it('takes declared capabilities and GPU telemetry in heartbeats, and refuses junk readings', async () => {
+    const gpu = {
+      index: 0,
+      uuid: 'GPU-5d1c2c3e-9b9e-4a55-8b0a-1f2e3d4c5b6a',
+      model: 'NVIDIA GeForce RTX 4090',
+      vramTotalMiB: 24564,
+      vramUsedMiB: 1200,
+      driverVersion: '550.54.14',
+      utilizationPercent: 37,
+      temperatureC: 61,
+      encoder: { supported: true, sessions: 1, utilizationPercent: 12 },
+    };
+    const socket = await connect();
+    expect(
+      await registerEdge(socket, url, {
+        ...registration('edge-gpu'),
+        gpuClass: 'rtx-4090',
+        capabilities: { gpus: [gpu], encoders: ['libx264', 'h264_nvenc'] },
+      }),
+    ).toMatchObject({ ok: true });
+    expect(await socket.timeout(2000).emitWithAck('edge:heartbeat', { activeSessions: 1, gpus: [gpu] })).toEqual({
+      ok: true,
+    });
+    expect(
+      await socket
+        .timeout(2000)
+        .emitWithAck('edge:heartbeat', { activeSessions: 1, gpus: [{ ...gpu, utilizationPercent: 400 }] }),
+    ).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
+  });
 });

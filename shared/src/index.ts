@@ -8,4 +8,5 @@ export * from './protocol/ticket.js';
 export * from './protocol/input.js';
 export * from './protocol/broker-events.js';
 export * from './protocol/edge-identity.js';
+export * from './protocol/edge-telemetry.js';
 export * from './protocol/signaling-events.js';

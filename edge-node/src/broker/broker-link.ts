@@ -7,6 +7,7 @@ import {
   ErrorAnswerSchema,
   JoinChallengeSchema,
   type EdgeRegister,
+  type GpuInfo,
   type EdgeToBrokerEvents,
 } from '@edgeplay/shared';
 import {
@@ -39,6 +40,8 @@ export interface BrokerLinkOptions {
   registration: () => Omit<EdgeRegister, 'proof'>;
   /** Sessions running now, sent with every heartbeat. */
   activeSessions: () => number;
+  /** Fresh GPU readings for the heartbeat; absent on a CPU-only node. */
+  gpuTelemetry?: () => Promise<GpuInfo[] | undefined>;
   logger: Logger;
 }
 
@@ -57,6 +60,7 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | undefined;
   private sessionKey: SessionKey | undefined;
+  private beating = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BrokerLinkOptions) {
@@ -95,17 +99,26 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   }
 
   private heartbeat(): void {
-    if (!this.socket.connected || !this.publicKey) return;
-    this.socket
-      .timeout(REQUEST_TIMEOUT_MS)
-      .emitWithAck('edge:heartbeat', { activeSessions: this.options.activeSessions() })
-      .then((answer: unknown) => {
-        if (isOk(answer)) return;
-        // The lease lapsed (e.g. the broker was unreachable for a while): join again.
-        this.log.warn({ answer }, 'heartbeat refused; registering again');
-        void this.register();
-      })
-      .catch((error: unknown) => this.log.warn({ error: String(error) }, 'heartbeat not acknowledged'));
+    if (!this.socket.connected || !this.publicKey || this.beating) return;
+    this.beating = true;
+    void this.sendHeartbeat().finally(() => {
+      this.beating = false;
+    });
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    try {
+      const gpus = await this.options.gpuTelemetry?.();
+      const answer: unknown = await this.socket
+        .timeout(REQUEST_TIMEOUT_MS)
+        .emitWithAck('edge:heartbeat', { activeSessions: this.options.activeSessions(), ...(gpus ? { gpus } : {}) });
+      if (isOk(answer)) return;
+      // The lease lapsed (e.g. the broker was unreachable for a while): join again.
+      this.log.warn({ answer }, 'heartbeat refused; registering again');
+      void this.register();
+    } catch (error) {
+      this.log.warn({ error: String(error) }, 'heartbeat not acknowledged');
+    }
   }
 
   /** Answers the broker's challenge with the operator wallet, authorising a fresh session key. */

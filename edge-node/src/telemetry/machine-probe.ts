@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { EdgeCapabilities } from '@edgeplay/shared';
 import { probeEncoders, type EncoderProbe } from './encoder-probe.js';
 import { probeGpus, type GpuProbe } from './gpu-probe.js';
 
@@ -19,6 +20,15 @@ export function gpuClassOf(model: string): string {
     .slice(0, 32)
     .replace(/-+$/, '');
   return slug || 'gpu';
+}
+
+/** The capabilities an edge declares when it joins. */
+export function capabilitiesOf(machine: MachineProbe): EdgeCapabilities {
+  return {
+    gpus: machine.gpu.kind === 'nvidia' ? machine.gpu.gpus : [],
+    ...(machine.gpu.kind === 'cpu-only' ? { cpuOnlyReason: machine.gpu.reason.slice(0, 300) } : {}),
+    encoders: machine.encoders.kind === 'ffmpeg' ? machine.encoders.encoders.map((encoder) => encoder.name) : [],
+  };
 }
 
 /** What this machine offers, probed once at start; a machine without nvidia-smi is CPU-only, and says so. */

@@ -72,7 +72,18 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
             deps.leaseMs,
           );
           titles.set(socket.id, edge.edgeId, edge.titles);
-          log.info({ edgeId: edge.edgeId, operator, titles: edge.titles.map((t) => t.id) }, 'edge registered');
+          log.info(
+            {
+              edgeId: edge.edgeId,
+              operator,
+              titles: edge.titles.map((t) => t.id),
+              gpuClass: edge.gpuClass,
+              gpus: edge.capabilities?.gpus.map((gpu) => gpu.model) ?? [],
+              cpuOnly: edge.capabilities ? edge.capabilities.gpus.length === 0 : undefined,
+              encoders: edge.capabilities?.encoders,
+            },
+            'edge registered',
+          );
           return { brokerPublicKey: deps.brokerPublicKey, leaseMs: deps.leaseMs };
         },
         onInternalError,
@@ -83,11 +94,12 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
       answerRequest(
         ack,
         async () => {
-          parseOrThrow(EdgeHeartbeatSchema, payload, 'edge:heartbeat');
+          const beat = parseOrThrow(EdgeHeartbeatSchema, payload, 'edge:heartbeat');
           const edgeId = registeredEdge();
           if (!(await store.renewLease(edgeId, deps.leaseMs))) {
             throw makeError(ErrorCode.UNAUTHORIZED, 'the lease lapsed; register again');
           }
+          log.debug({ edgeId, activeSessions: beat.activeSessions, gpus: beat.gpus }, 'heartbeat');
           return {};
         },
         onInternalError,

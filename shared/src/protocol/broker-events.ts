@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Ack } from './ack.js';
 import { JoinProofSchema, type JoinChallenge } from './edge-identity.js';
+import { EdgeCapabilitiesSchema, GpuInfoSchema } from './edge-telemetry.js';
 import { EdgeIdSchema, PlayerKeySchema, SessionIdSchema, TicketSchema } from './ticket.js';
 import { TitleIdSchema, TitleSummarySchema, type TitleSummary } from './title-manifest.js';
 
@@ -95,6 +96,8 @@ export const EdgeRegisterSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9-]{1,32}$/)
     .default('cpu'),
+  /** GPUs (none: CPU only) and encoders, probed at start. */
+  capabilities: EdgeCapabilitiesSchema.optional(),
   /** The operator wallet's EIP-712 answer to this connection's `edge:challenge`. */
   proof: JoinProofSchema,
 });
@@ -103,6 +106,8 @@ export type EdgeRegister = z.input<typeof EdgeRegisterSchema>;
 /** Sent every few seconds; renews the edge's lease. Answered UNAUTHORIZED when the lease lapsed. */
 export const EdgeHeartbeatSchema = z.strictObject({
   activeSessions: z.int().min(0).max(64),
+  /** Fresh GPU readings (utilization, temperature, encoder load); absent on a CPU-only node. */
+  gpus: z.array(GpuInfoSchema).max(16).optional(),
 });
 export type EdgeHeartbeat = z.infer<typeof EdgeHeartbeatSchema>;
 
