@@ -1,8 +1,8 @@
 import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startLocalStack } from '../../scripts/local-stack.js';
+import { writeBenchSection } from '../src/bench-report.js';
 import { launchBrowser } from '../src/browser.js';
 import {
   brightness,
@@ -18,7 +18,7 @@ import {
  * `npm run bench`: input-to-photon latency and delivered fps, measured in real Chromium
  * against the real stack on loopback, for the latency probe title (1280×720@60, flips
  * black/white on a key) and for Chromium B.S.U. (Escape/Enter switch menu and level).
- * Writes docs/benchmarks.md.
+ * Writes the `latency` section of docs/benchmarks.md.
  */
 
 const PRESSES = Number(process.env.BENCH_PRESSES ?? 40);
@@ -178,8 +178,6 @@ function report(results: (Result & { runP50s: number[] })[]): string {
   const date = new Date().toISOString().slice(0, 10);
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
-    '# Benchmarks',
-    '',
     `Measured by \`npm run bench\` on ${date}: ${cpus().length} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU,`,
     'Debian 12, headless Chromium (software decode and compositing), everything on loopback.',
     '',
@@ -277,5 +275,5 @@ for (const scenario of SCENARIOS.filter((s) => !process.env.BENCH_ONLY || s.titl
   results.push(pool(runs));
 }
 const markdown = report(results);
-await writeFile(join('docs', 'benchmarks.md'), markdown);
+await writeBenchSection(join('docs', 'benchmarks.md'), 'latency', markdown);
 console.log(markdown);

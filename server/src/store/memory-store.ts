@@ -81,15 +81,18 @@ export class MemoryStore implements Store {
   async findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]> {
     const { titleId, lat, lon, limit } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
     const now = this.now();
-    const candidates: EdgeCandidate[] = [];
+    const matches: { edge: MemoryEdge; freeSlots: number; distanceKm: number }[] = [];
     for (const edge of this.edges.values()) {
       if (edge.leaseExpiresAt <= now || !edge.record.titles.includes(titleId)) continue;
       const freeSlots = edge.record.maxSessions - this.sweep(edge, now);
       if (freeSlots <= 0) continue;
-      const distanceKm = greatCircleKm(lat, lon, edge.record.lat, edge.record.lon);
-      candidates.push({ ...structuredClone(edge.record), freeSlots, distanceKm });
+      matches.push({ edge, freeSlots, distanceKm: greatCircleKm(lat, lon, edge.record.lat, edge.record.lon) });
     }
-    return candidates.sort((a, b) => a.distanceKm - b.distanceKm).slice(0, limit);
+    // Copy only what is returned: copying every match cost ~9 ms a call at 10,000 edges (bench).
+    return matches
+      .sort((a, b) => a.distanceKm - b.distanceKm)
+      .slice(0, limit)
+      .map(({ edge, freeSlots, distanceKm }) => ({ ...structuredClone(edge.record), freeSlots, distanceKm }));
   }
 
   async reserveSlot(request: SlotRequest): Promise<boolean> {
