@@ -48,6 +48,9 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         // Several brokers: room emits and catalog questions reach every broker's sockets.
         const pub = new Redis(config.redisUrl, { lazyConnect: true });
         const sub = pub.duplicate();
+        for (const client of [pub, sub]) {
+          client.on('error', (error: Error) => logger.warn({ error: error.message }, 'socket.io redis adapter error'));
+        }
         await Promise.all([pub.connect(), sub.connect()]);
         adapterClients = [pub, sub];
         io.adapter(createAdapter(pub, sub, { requestsTimeout: PEER_TIMEOUT_MS }));
