@@ -8,12 +8,13 @@ export async function registerEdge(
   brokerUrl: string,
   registration: Record<string, unknown> & { edgeId: string },
   wallet: JoinSigner = Wallet.createRandom(),
+  sessionKeyLifetimeMs = 60 * 60 * 1000,
 ): Promise<{ ok: boolean; code?: string; leaseMs?: number; brokerPublicKey?: string }> {
   const challenge = (await socket.timeout(2000).emitWithAck('edge:challenge', {})) as {
     challenge: string;
     chainId: number;
   };
-  const sessionKey = createSessionKey(60 * 60 * 1000);
+  const sessionKey = createSessionKey(sessionKeyLifetimeMs);
   const proof = await signJoinProof(wallet, {
     edgeId: registration.edgeId,
     challenge: challenge.challenge,

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Wallet } from 'ethers';
 import pino from 'pino';
 import type { Socket } from 'socket.io-client';
@@ -134,5 +135,18 @@ describe('edges join with the operator wallet', () => {
         .timeout(2000)
         .emitWithAck('edge:heartbeat', { activeSessions: 1, gpus: [{ ...gpu, utilizationPercent: 400 }] }),
     ).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
+  });
+
+  it('stops taking heartbeats once the session key the edge joined with has expired', async () => {
+    const socket = await connect();
+    expect(await registerEdge(socket, url, registration('edge-short-key'), Wallet.createRandom(), 600)).toMatchObject({
+      ok: true,
+    });
+    expect(await socket.timeout(2000).emitWithAck('edge:heartbeat', { activeSessions: 0 })).toEqual({ ok: true });
+    await delay(700);
+    expect(await socket.timeout(2000).emitWithAck('edge:heartbeat', { activeSessions: 0 })).toMatchObject({
+      ok: false,
+      code: 'UNAUTHORIZED',
+    });
   });
 });

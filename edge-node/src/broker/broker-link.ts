@@ -21,6 +21,9 @@ import { z } from 'zod';
 
 const REQUEST_TIMEOUT_MS = 5000;
 const REGISTER_RETRY_MS = 2000;
+/** A refusal is less likely to pass at once than a timeout. */
+const REFUSED_RETRY_MS = 30_000;
+const REJOIN_BEFORE_EXPIRY_MS = 60 * 60 * 1000;
 /** The session key authorised at join; the node re-joins (new key) well before it expires. */
 const SESSION_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -149,22 +152,30 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
         .emitWithAck('edge:register', await this.signedRegistration());
       const answer = RegisterAnswerSchema.parse(raw);
       if (!answer.ok) {
-        this.log.error({ code: answer.code, message: answer.message }, 'broker refused registration');
+        // e.g. the broker's clock or origin list disagrees, or it is mid-restart: try again later.
+        this.log.error({ code: answer.code, message: answer.message }, 'broker refused registration; retrying');
+        this.retryRegistration(REFUSED_RETRY_MS);
         return;
       }
       this.publicKey = importPublicKey(answer.brokerPublicKey);
       // Three heartbeats per lease: one lost heartbeat never costs the lease.
       clearInterval(this.heartbeatTimer);
       this.heartbeatTimer = setInterval(() => this.heartbeat(), Math.max(250, answer.leaseMs / 3));
+      // Join again, with a new session key, an hour before this one expires.
+      this.retryRegistration(SESSION_KEY_LIFETIME_MS - REJOIN_BEFORE_EXPIRY_MS);
       this.log.info({ leaseMs: answer.leaseMs }, 'registered with broker');
       this.emit('registered', this.publicKey);
     } catch (error) {
       this.log.error({ error: String(error) }, 'registration failed; retrying');
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        if (this.socket.connected) void this.register();
-      }, REGISTER_RETRY_MS);
+      this.retryRegistration(REGISTER_RETRY_MS);
     }
+  }
+
+  private retryRegistration(afterMs: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (this.socket.connected) void this.register();
+    }, afterMs);
   }
 
   close(): void {

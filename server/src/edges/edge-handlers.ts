@@ -39,9 +39,14 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
     const log = logger.child({ edgeSocket: socket.id });
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'edge request failed');
     const join = new EdgeJoin(deps.join);
+    let sessionKeyExpiresAt = 0;
     const registeredEdge = (): string => {
       const edgeId = titles.edgeOf(socket.id);
       if (!edgeId) throw makeError(ErrorCode.UNAUTHORIZED, 'register first');
+      // What the edge signs with its session key is only good while that key is.
+      if (Date.now() >= sessionKeyExpiresAt) {
+        throw makeError(ErrorCode.UNAUTHORIZED, 'the session key expired; register again');
+      }
       return edgeId;
     };
 
@@ -52,7 +57,8 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
         ack,
         async () => {
           const edge = parseOrThrow(EdgeRegisterSchema, payload, 'edge:register');
-          const { operator } = join.verify(edge.proof, edge.edgeId);
+          const verified = join.verify(edge.proof, edge.edgeId);
+          const { operator } = verified;
           const known = await store.getEdge(edge.edgeId);
           if (known && known.operator !== operator) {
             throw makeError(ErrorCode.UNAUTHORIZED, `edge id "${edge.edgeId}" belongs to another operator`);
@@ -72,6 +78,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
             deps.leaseMs,
           );
           titles.set(socket.id, edge.edgeId, edge.titles);
+          sessionKeyExpiresAt = verified.sessionKeyExpiresAt;
           log.info(
             {
               edgeId: edge.edgeId,
