@@ -50,6 +50,7 @@ describe('playing a real game in the browser', () => {
           polling: 250,
         },
       )
+      // Not reaching 300 in time is judged just below, with the count in the message.
       .catch(() => undefined);
     const frames = (await decodedFrames(page)) - before;
     console.log(`decoded ${frames} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -186,6 +186,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       waitForLog((line) => line.service === 'edge-node' && line.msg === 'registered with broker', 60_000),
       failed,
     ]);
+    // Start-up is over: a later exit is the caller's to watch (child 'exit'), not a rejection here.
     failed.catch(() => undefined);
     return { url, edgeId, broker, edge, logs, waitForLog, stop };
   } catch (error) {

@@ -82,7 +82,8 @@ function titleCard(title: TitleSummary): HTMLLIElement {
 }
 
 async function startPlaying(title: TitleSummary): Promise<void> {
-  if (session) return;
+  // One session at a time, also while one is still starting.
+  if (session || document.body.dataset.state === 'starting') return;
   setState('starting');
   notice.textContent = `Finding a node for ${title.name}…`;
   overlay.textContent = '';
@@ -103,7 +104,8 @@ async function startPlaying(title: TitleSummary): Promise<void> {
     });
     session = opened.session;
     video.srcObject = new MediaStream([opened.track]);
-    await video.play().catch(() => undefined);
+    // Muted autoplay is allowed everywhere; if a browser still refuses, the picture starts on the first click.
+    await video.play().catch((error: unknown) => console.warn('video did not start playing by itself', error));
     notice.textContent = '';
     setState('playing');
     video.focus();
@@ -127,7 +129,7 @@ function startStats(active: StreamSession): void {
         for (const [key, value] of Object.entries(stats))
           overlay.dataset[key] = value === undefined ? '' : String(value);
       })
-      .catch(() => undefined);
+      .catch((error: unknown) => console.warn('could not read stream statistics', error));
   }, 1000);
 }
 

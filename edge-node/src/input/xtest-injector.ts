@@ -93,6 +93,7 @@ export class XTestInjector {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // An error while the connection closes is no reason to keep it: we wait for either.
     const ended = once(this.connection.client, 'end').catch(() => undefined);
     this.connection.client.terminate();
     await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 1000))]);
