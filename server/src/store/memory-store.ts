@@ -1,10 +1,13 @@
-import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema } from '@edgeplay/shared';
+import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
 import { greatCircleKm } from './geo-distance.js';
 import {
   CandidateQuerySchema,
   ClockReadingSchema,
   DurationMsSchema,
   EdgeRecordSchema,
+  QueueEntryIdSchema,
+  QueueEntrySchema,
+  QueueHeadCountSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
 } from './store-schemas.js';
@@ -15,6 +18,7 @@ import type {
   EdgeRecord,
   ExpiredEdge,
   LiveEdge,
+  QueueEntry,
   SlotReleaseReason,
   SlotRequest,
   Store,
@@ -47,6 +51,8 @@ export class MemoryStore implements Store {
   private readonly clock: Clock;
   private readonly edges = new Map<string, MemoryEdge>();
   private readonly sessions = new Map<string, MemorySession>();
+  /** titleId → entryId → entry; a Map iterates in insertion order, which is the FIFO. */
+  private readonly queues = new Map<string, Map<string, QueueEntry>>();
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -137,6 +143,47 @@ export class MemoryStore implements Store {
     return expired;
   }
 
+  async enqueue(entry: QueueEntry): Promise<number> {
+    const parsed = parseOrThrow(QueueEntrySchema, entry, 'queue entry');
+    this.assertOpen();
+    let queue = this.queues.get(parsed.titleId);
+    if (!queue) {
+      queue = new Map();
+      this.queues.set(parsed.titleId, queue);
+    }
+    if (!queue.has(parsed.entryId)) queue.set(parsed.entryId, parsed);
+    return positionIn(queue, parsed.entryId) ?? 0; // always found: it is queued now
+  }
+
+  async queuePosition(titleId: string, entryId: string): Promise<number | undefined> {
+    const queue = this.queue(titleId);
+    parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
+    return queue && positionIn(queue, entryId);
+  }
+
+  async queueLength(titleId: string): Promise<number> {
+    return this.queue(titleId)?.size ?? 0;
+  }
+
+  async queueHead(titleId: string, count: number): Promise<QueueEntry[]> {
+    const queue = this.queue(titleId);
+    parseOrThrow(QueueHeadCountSchema, count, 'count');
+    const head: QueueEntry[] = [];
+    for (const entry of queue?.values() ?? []) {
+      if (head.length >= count) break;
+      head.push(structuredClone(entry));
+    }
+    return head;
+  }
+
+  async takeFromQueue(titleId: string, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(titleId, entryId);
+  }
+
+  async leaveQueue(titleId: string, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(titleId, entryId);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }
@@ -148,6 +195,21 @@ export class MemoryStore implements Store {
 
   private assertOpen(): void {
     if (this.closed) throw makeError(ErrorCode.INTERNAL, 'store is closed');
+  }
+
+  /** The title's queue, undefined while empty; validates the title id and that the store is open. */
+  private queue(titleId: string): Map<string, QueueEntry> | undefined {
+    parseOrThrow(TitleIdSchema, titleId, 'titleId');
+    this.assertOpen();
+    return this.queues.get(titleId);
+  }
+
+  private removeQueueEntry(titleId: string, entryId: string): boolean {
+    const queue = this.queue(titleId);
+    parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
+    if (!queue?.delete(entryId)) return false;
+    if (queue.size === 0) this.queues.delete(titleId);
+    return true;
   }
 
   private liveEdge(edgeId: string, now: number): MemoryEdge | undefined {
@@ -186,4 +248,14 @@ export class MemoryStore implements Store {
     this.edges.delete(edgeId);
     return freed;
   }
+}
+
+/** 1-based position of the entry in the queue (a linear walk: one process's queues are short). */
+function positionIn(queue: Map<string, QueueEntry>, entryId: string): number | undefined {
+  let position = 0;
+  for (const id of queue.keys()) {
+    position += 1;
+    if (id === entryId) return position;
+  }
+  return undefined;
 }

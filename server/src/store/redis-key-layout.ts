@@ -9,18 +9,24 @@
  *   {prefix}session:{sessionId}    hash   edgeId, titleId — exists exactly while the session is in a slots zset
  *   {prefix}title:{titleId}:geo    geo    edgeIds offering the title, at their coordinates
  *   {prefix}leases                 zset   edgeId → leaseExpiresAt (ms), to find lapsed leases
+ *   {prefix}title:{titleId}:queue          zset  entryId → arrival number (FIFO order; rank + 1 = position)
+ *   {prefix}title:{titleId}:queue:entries  hash  entryId → QueueEntry JSON — same members as the queue zset
  *
  * Ids are validated to [A-Za-z0-9._-] before they reach a key, so no id can forge a ':'.
  */
 export interface RedisKeyLayout {
   edge(edgeId: string): string;
   slots(edgeId: string): string;
+  queue(titleId: string): string;
+  queueEntries(titleId: string): string;
 }
 
 export function redisKeyLayout(prefix: string): RedisKeyLayout {
   return {
     edge: (edgeId) => `${prefix}edge:${edgeId}`,
     slots: (edgeId) => `${prefix}edge:${edgeId}:slots`,
+    queue: (titleId) => `${prefix}title:${titleId}:queue`,
+    queueEntries: (titleId) => `${prefix}title:${titleId}:queue:entries`,
   };
 }
 
@@ -33,4 +39,6 @@ local function titles_key(edge_id) return prefix .. 'edge:' .. edge_id .. ':titl
 local function slots_key(edge_id) return prefix .. 'edge:' .. edge_id .. ':slots' end
 local function session_key(session_id) return prefix .. 'session:' .. session_id end
 local function geo_key(title_id) return prefix .. 'title:' .. title_id .. ':geo' end
+local function queue_key(title_id) return prefix .. 'title:' .. title_id .. ':queue' end
+local function queue_entries_key(title_id) return prefix .. 'title:' .. title_id .. ':queue:entries' end
 `;

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema } from '@edgeplay/shared';
+import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
 import { EXPIRE_LEASES, FIND_CANDIDATES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
 import type { LuaScript } from './lua-script.js';
+import { ENQUEUE, QUEUE_HEAD, REMOVE_QUEUE_ENTRY } from './queue-scripts.js';
 import { redisKeyLayout, type RedisKeyLayout } from './redis-key-layout.js';
 import { CONFIRM_SLOT, RELEASE_SLOT, RESERVE_SLOT } from './slot-scripts.js';
 import {
@@ -10,6 +11,9 @@ import {
   ClockReadingSchema,
   DurationMsSchema,
   EdgeRecordSchema,
+  QueueEntryIdSchema,
+  QueueEntrySchema,
+  QueueHeadCountSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
 } from './store-schemas.js';
@@ -20,6 +24,7 @@ import type {
   EdgeRecord,
   ExpiredEdge,
   LiveEdge,
+  QueueEntry,
   SlotReleaseReason,
   SlotRequest,
   Store,
@@ -43,19 +48,21 @@ const StoredWholeNumberSchema = z
   .regex(/^\d+$/)
   .transform((text) => Number(text));
 
-const StoredEdgeRecordSchema = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(EdgeRecordSchema);
+const StoredJsonSchema = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+});
+
+const StoredEdgeRecordSchema = StoredJsonSchema.pipe(EdgeRecordSchema);
+const StoredQueueEntrySchema = StoredJsonSchema.pipe(QueueEntrySchema);
 
 const FlagReplySchema = z.union([z.literal(0), z.literal(1)]).transform((flag) => flag === 1);
+const PositionReplySchema = z.int().positive();
+const QueueHeadReplySchema = z.array(StoredQueueEntrySchema);
 const SessionIdsReplySchema = z.array(z.string());
 const ExpiredReplySchema = z.array(z.tuple([z.string(), SessionIdsReplySchema]));
 const CandidatesReplySchema = z.array(
@@ -184,6 +191,40 @@ export class RedisStore implements Store {
     }
   }
 
+  async enqueue(entry: QueueEntry): Promise<number> {
+    const parsed = parseOrThrow(QueueEntrySchema, entry, 'queue entry');
+    const reply = await this.run(ENQUEUE, [parsed.titleId, parsed.entryId, JSON.stringify(parsed)]);
+    return this.parseReply(ENQUEUE, PositionReplySchema, reply);
+  }
+
+  async queuePosition(titleId: string, entryId: string): Promise<number | undefined> {
+    const key = this.keys.queue(parseOrThrow(TitleIdSchema, titleId, 'titleId'));
+    parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
+    this.assertOpen();
+    const rank = await this.redis.zrank(key, entryId);
+    return rank === null ? undefined : rank + 1;
+  }
+
+  async queueLength(titleId: string): Promise<number> {
+    const key = this.keys.queue(parseOrThrow(TitleIdSchema, titleId, 'titleId'));
+    this.assertOpen();
+    return this.redis.zcard(key);
+  }
+
+  async queueHead(titleId: string, count: number): Promise<QueueEntry[]> {
+    parseOrThrow(TitleIdSchema, titleId, 'titleId');
+    parseOrThrow(QueueHeadCountSchema, count, 'count');
+    return this.parseReply(QUEUE_HEAD, QueueHeadReplySchema, await this.run(QUEUE_HEAD, [titleId, count]));
+  }
+
+  async takeFromQueue(titleId: string, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(titleId, entryId);
+  }
+
+  async leaveQueue(titleId: string, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(titleId, entryId);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -197,6 +238,13 @@ export class RedisStore implements Store {
 
   private assertOpen(): void {
     if (this.closed) throw makeError(ErrorCode.INTERNAL, 'store is closed');
+  }
+
+  private async removeQueueEntry(titleId: string, entryId: string): Promise<boolean> {
+    parseOrThrow(TitleIdSchema, titleId, 'titleId');
+    parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
+    const reply = await this.run(REMOVE_QUEUE_ENTRY, [titleId, entryId]);
+    return this.parseReply(REMOVE_QUEUE_ENTRY, FlagReplySchema, reply);
   }
 
   private run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {

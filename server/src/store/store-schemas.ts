@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { AddressSchema, EdgeIdSchema, HttpUrlSchema, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
-import type { CandidateQuery, EdgeRecord, SlotReleaseReason, SlotRequest } from './store.js';
+import {
+  AddressSchema,
+  EdgeIdSchema,
+  HttpUrlSchema,
+  PlayerKeySchema,
+  SessionIdSchema,
+  TitleIdSchema,
+} from '@edgeplay/shared';
+import type { CandidateQuery, EdgeRecord, QueueEntry, SlotReleaseReason, SlotRequest } from './store.js';
 
 /*
  * What both stores accept. Ids are restricted to characters that cannot collide with the
@@ -60,3 +67,19 @@ export const SlotReleaseReasonSchema = z.enum([
 
 /** The clock must give whole ms: Redis keeps them as exact integers in scores and hashes. */
 export const ClockReadingSchema = z.int().nonnegative();
+
+/** A queue entry's id: a UUID, like a session id, so it cannot forge a ':' in a key. */
+export const QueueEntryIdSchema = z.uuid();
+
+/** Most entries one `queueHead` call returns. */
+export const MAX_QUEUE_HEAD = 100;
+
+export const QueueHeadCountSchema = z.int().min(1).max(MAX_QUEUE_HEAD);
+
+export const QueueEntrySchema = z.strictObject({
+  entryId: QueueEntryIdSchema,
+  titleId: TitleIdSchema,
+  playerKey: PlayerKeySchema,
+  region: LabelSchema.exactOptional(),
+  enqueuedAt: ClockReadingSchema,
+}) satisfies z.ZodType<QueueEntry>;

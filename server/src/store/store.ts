@@ -68,6 +68,19 @@ export interface ExpiredEdge {
   sessionIds: string[];
 }
 
+/** A player waiting for a free slot of a title, as `enqueue` takes it and `queueHead` returns it. */
+export interface QueueEntry {
+  /** A UUID minted by the broker; unique within the title's queue. */
+  entryId: string;
+  titleId: string;
+  /** The player's public key (0x + 64 lowercase hex, PlayerKeySchema). */
+  playerKey: string;
+  /** Where the player is, when known, to pick an edge nearby once a slot frees. */
+  region?: string;
+  /** When the player joined the queue (ms since epoch); informational, order is by arrival. */
+  enqueuedAt: number;
+}
+
 /**
  * Every method is atomic with respect to every other call on any store sharing the
  * same state. A slot is freed exactly once: by `releaseSlot` returning true, by
@@ -111,6 +124,26 @@ export interface Store {
    * from several processes at once: each edge and session is reported by one caller.
    */
   expireLeases(now: number): Promise<ExpiredEdge[]>;
+
+  /**
+   * Appends the entry to its title's FIFO and returns its 1-based position. Idempotent:
+   * an entryId already queued for the title keeps its place and stored entry, and its
+   * current position is returned.
+   */
+  enqueue(entry: QueueEntry): Promise<number>;
+  /** The entry's 1-based position in its title's queue; undefined when it is not queued. */
+  queuePosition(titleId: string, entryId: string): Promise<number | undefined>;
+  /** How many entries wait for the title; 0 for an unknown title. */
+  queueLength(titleId: string): Promise<number>;
+  /** The first `count` entries (1..100) of the title's queue, oldest first; they stay queued. */
+  queueHead(titleId: string, count: number): Promise<QueueEntry[]>;
+  /**
+   * Removes the entry once it was placed; true for exactly one caller, also when several
+   * brokers race. A caller that gets false must give back whatever it reserved for it.
+   */
+  takeFromQueue(titleId: string, entryId: string): Promise<boolean>;
+  /** Removes the entry because the player left; true if it was still queued. */
+  leaveQueue(titleId: string, entryId: string): Promise<boolean>;
 
   /** Releases the store's resources (the Redis connection); idempotent. */
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, isEdgePlayError } from '@edgeplay/shared';
-import type { Clock, EdgeRecord, Store } from '../../src/store/store.js';
+import type { Clock, EdgeRecord, QueueEntry, Store } from '../../src/store/store.js';
 
 /** Two handles on one state: for Redis two connections, for memory the same instance. */
 export interface StoreHandles {
@@ -39,6 +39,12 @@ function edge(edgeId: string, city: keyof typeof CITIES, overrides: Partial<Edge
     operator: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
     ...overrides,
   };
+}
+
+const PLAYER_KEY = `0x${'ab'.repeat(32)}`;
+
+function queueEntry(titleId = 'chess', overrides: Partial<QueueEntry> = {}): QueueEntry {
+  return { entryId: randomUUID(), titleId, playerKey: PLAYER_KEY, region: 'eu-west', enqueuedAt: T0, ...overrides };
 }
 
 const near = (titleId = 'chess', limit = 10) => ({ titleId, ...CITIES.london, limit });
@@ -310,6 +316,146 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         expect(await store.slotsInUse('fra-1')).toBe(0);
         expect(await store.releaseSlot(running, 'ended')).toBe(false);
         expect(await store.expireLeases(now + LEASE_MS)).toEqual([]);
+      });
+    });
+
+    describe('queue', () => {
+      it('queues in arrival order and tells each entry its position', async () => {
+        const [a, b, c] = [queueEntry(), queueEntry(), queueEntry()];
+        expect(await store.queueLength('chess')).toBe(0);
+        expect(await store.enqueue(a)).toBe(1);
+        expect(await peer.enqueue(b)).toBe(2);
+        expect(await store.enqueue(c)).toBe(3);
+        expect(await peer.queueLength('chess')).toBe(3);
+        expect(await peer.queuePosition('chess', a.entryId)).toBe(1);
+        expect(await store.queuePosition('chess', b.entryId)).toBe(2);
+        expect(await peer.queuePosition('chess', c.entryId)).toBe(3);
+        expect(await store.queuePosition('chess', randomUUID())).toBeUndefined();
+        expect(await store.queuePosition('doom', a.entryId)).toBeUndefined();
+      });
+
+      it('enqueues an entry that is already queued once, keeping its place', async () => {
+        const [a, b] = [queueEntry(), queueEntry()];
+        expect(await store.enqueue(a)).toBe(1);
+        expect(await store.enqueue(b)).toBe(2);
+        expect(await peer.enqueue(a)).toBe(1);
+        expect(await store.enqueue({ ...b, enqueuedAt: T0 + 5 })).toBe(2);
+        expect(await store.queueLength('chess')).toBe(2);
+        expect(await store.queueHead('chess', 10)).toEqual([a, b]);
+
+        const raced = queueEntry();
+        const positions = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? store : peer).enqueue(raced)),
+        );
+        expect(positions).toEqual(Array.from({ length: 20 }, () => 3));
+        expect(await peer.queueLength('chess')).toBe(3);
+      });
+
+      it('moves later entries up when an earlier one leaves or is taken', async () => {
+        const entries = Array.from({ length: 5 }, () => queueEntry());
+        for (const entry of entries) await store.enqueue(entry);
+        const [first, second, third, fourth, fifth] = entries.map((e) => e.entryId) as [
+          string,
+          string,
+          string,
+          string,
+          string,
+        ];
+
+        expect(await peer.leaveQueue('chess', second)).toBe(true);
+        expect(await store.queuePosition('chess', third)).toBe(2);
+        expect(await store.queuePosition('chess', fifth)).toBe(4);
+        expect(await store.queuePosition('chess', second)).toBeUndefined();
+
+        expect(await store.takeFromQueue('chess', first)).toBe(true);
+        expect(await peer.queuePosition('chess', third)).toBe(1);
+        expect(await peer.queuePosition('chess', fourth)).toBe(2);
+        expect(await peer.queueLength('chess')).toBe(3);
+
+        const late = queueEntry();
+        expect(await peer.enqueue(late)).toBe(4);
+        expect((await store.queueHead('chess', 10)).map((e) => e.entryId)).toEqual([
+          third,
+          fourth,
+          fifth,
+          late.entryId,
+        ]);
+      });
+
+      it('returns the head in order, at most count entries, as enqueued', async () => {
+        const bare: QueueEntry = { entryId: randomUUID(), titleId: 'chess', playerKey: PLAYER_KEY, enqueuedAt: T0 };
+        const ordered: QueueEntry[] = [queueEntry(), bare, queueEntry()];
+        for (const entry of ordered) await (entry === bare ? peer : store).enqueue(entry);
+
+        expect(await peer.queueHead('chess', 2)).toEqual(ordered.slice(0, 2));
+        expect(await store.queueHead('chess', 3)).toEqual(ordered);
+        expect(await store.queueHead('chess', 100)).toEqual(ordered);
+        expect((await store.queueHead('chess', 2))[1]).not.toHaveProperty('region');
+        expect(await store.queueHead('doom', 5)).toEqual([]);
+        expect(await store.queueLength('chess')).toBe(3); // the head stays queued
+      });
+
+      it('lets exactly one of 50 concurrent takes of one entry succeed', async () => {
+        const [head, next] = [queueEntry(), queueEntry()];
+        await store.enqueue(head);
+        await peer.enqueue(next);
+        const takes = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? store : peer).takeFromQueue('chess', head.entryId)),
+        );
+        expect(takes.filter(Boolean)).toHaveLength(1);
+        expect(await store.queueLength('chess')).toBe(1);
+        expect(await peer.queuePosition('chess', next.entryId)).toBe(1);
+        expect(await store.leaveQueue('chess', head.entryId)).toBe(false);
+      });
+
+      it('leaves a queue once', async () => {
+        const entry = queueEntry();
+        await store.enqueue(entry);
+        expect(await peer.leaveQueue('chess', entry.entryId)).toBe(true);
+        expect(await store.leaveQueue('chess', entry.entryId)).toBe(false);
+        expect(await store.takeFromQueue('chess', entry.entryId)).toBe(false);
+        expect(await store.leaveQueue('chess', randomUUID())).toBe(false);
+        expect(await store.queueLength('chess')).toBe(0);
+        expect(await store.queueHead('chess', 5)).toEqual([]);
+
+        expect(await store.enqueue(entry)).toBe(1); // may queue again afterwards, at the back
+      });
+
+      it('keeps the queues of different titles apart', async () => {
+        const chess = [queueEntry('chess'), queueEntry('chess')];
+        const tetris = queueEntry('tetris');
+        const shared = randomUUID();
+        expect(await store.enqueue(chess[0] ?? queueEntry())).toBe(1);
+        expect(await peer.enqueue(tetris)).toBe(1);
+        expect(await store.enqueue(chess[1] ?? queueEntry())).toBe(2);
+        expect(await store.enqueue(queueEntry('tetris', { entryId: shared }))).toBe(2);
+        expect(await store.enqueue(queueEntry('chess', { entryId: shared }))).toBe(3);
+
+        expect(await peer.queueLength('chess')).toBe(3);
+        expect(await peer.queueLength('tetris')).toBe(2);
+        expect(await store.queuePosition('tetris', chess[0]?.entryId ?? '')).toBeUndefined();
+        expect(await store.takeFromQueue('tetris', chess[0]?.entryId ?? '')).toBe(false);
+        expect(await store.takeFromQueue('tetris', shared)).toBe(true);
+        expect(await peer.queuePosition('chess', shared)).toBe(3);
+        expect((await peer.queueHead('tetris', 5)).map((e) => e.entryId)).toEqual([tetris.entryId]);
+      });
+
+      it('refuses malformed input with INVALID_MESSAGE', async () => {
+        const bad = async (promise: Promise<unknown>) => expectCode(promise, ErrorCode.INVALID_MESSAGE);
+        await bad(store.enqueue(queueEntry('chess', { entryId: 'not-a-uuid' })));
+        await bad(store.enqueue(queueEntry('Bad:Title')));
+        await bad(store.enqueue(queueEntry('chess', { playerKey: '0x1234' })));
+        await bad(store.enqueue(queueEntry('chess', { playerKey: `0x${'AB'.repeat(32)}` })));
+        await bad(store.enqueue(queueEntry('chess', { region: 'eu:west' })));
+        await bad(store.enqueue(queueEntry('chess', { enqueuedAt: 1.5 })));
+        await bad(store.enqueue({ ...queueEntry(), extra: 1 } as QueueEntry));
+        await bad(store.queuePosition('chess', 'nope'));
+        await bad(store.queueLength('a:b'));
+        await bad(store.queueHead('chess', 0));
+        await bad(store.queueHead('chess', 101));
+        await bad(store.takeFromQueue('chess', 'nope'));
+        await bad(store.leaveQueue('x', randomUUID()));
+        expect(await store.queueLength('chess')).toBe(0);
       });
     });
   });
