@@ -1,5 +1,8 @@
 import { io } from 'socket.io-client';
 import {
+  QueuePlacedSchema,
+  QueuePositionSchema,
+  type SessionPlacement,
   BrokerSessionEndedSchema,
   CandidateSchema,
   SessionPlacementSchema,
@@ -36,6 +39,9 @@ type PageState = 'catalog' | 'starting' | 'playing' | 'ended';
 
 const broker = io({ transports: ['websocket'] });
 let session: StreamSession | undefined;
+/** The queue entry while waiting for a free node, and how to stop waiting. */
+let waiting: { titleId: string; entryId: string } | undefined;
+let leaveQueue: (() => void) | undefined;
 let statsTimer: number | undefined;
 
 function setState(state: PageState): void {
@@ -88,15 +94,28 @@ async function startPlaying(title: TitleSummary): Promise<void> {
   notice.textContent = `Finding a node for ${title.name}…`;
   overlay.textContent = '';
   try {
-    const { candidates } = z
-      .object({ candidates: z.array(CandidateSchema) })
-      .parse(await request(broker, 'session:candidates', { titleId: title.id }));
-    if (candidates.length === 0) throw new Error('every node that runs this game is busy; try again soon');
-    notice.textContent = `Measuring the latency to ${candidates.length} node${candidates.length > 1 ? 's' : ''}…`;
-    const [probes, playerKey] = await Promise.all([probeCandidates(candidates), createPlayerKey()]);
-    const placement = SessionPlacementSchema.parse(
-      await request(broker, 'session:request', { titleId: title.id, probes, playerKey: playerKey.publicKeyHex }),
-    );
+    const [listed, playerKey] = await Promise.all([
+      request(broker, 'session:candidates', { titleId: title.id }),
+      createPlayerKey(),
+    ]);
+    const { candidates } = z.object({ candidates: z.array(CandidateSchema) }).parse(listed);
+    let placement: SessionPlacement;
+    if (candidates.length === 0) {
+      // Every node with this game is full: wait in line.
+      placement = await waitInLine(title, { titleId: title.id, playerKey: playerKey.publicKeyHex });
+    } else {
+      notice.textContent = `Measuring the latency to ${candidates.length} node${candidates.length > 1 ? 's' : ''}…`;
+      const probes = await probeCandidates(candidates);
+      const wanted = { titleId: title.id, probes, playerKey: playerKey.publicKeyHex };
+      placement = await request(broker, 'session:request', wanted).then(
+        (answer) => SessionPlacementSchema.parse(answer),
+        (error: unknown) => {
+          // The last free slot went to someone else meanwhile.
+          if (error instanceof RequestError && error.answer.code === 'NO_CAPACITY') return waitInLine(title, wanted);
+          throw error;
+        },
+      );
+    }
     notice.textContent = `Starting ${title.name} on ${placement.edge.edgeId}…`;
     sessionInfo.textContent = `${title.name} on ${placement.edge.edgeId}`;
     const opened = await StreamSession.open(placement, playerKey, {
@@ -114,6 +133,48 @@ async function startPlaying(title: TitleSummary): Promise<void> {
     session?.close();
     session = undefined;
     showEnded(`Could not start ${title.name}: ${describeError(error)}`);
+  }
+}
+
+/** Every node is busy: wait in the title's queue, seeing the position, until the broker places us. */
+async function waitInLine(title: TitleSummary, wanted: Record<string, unknown>): Promise<SessionPlacement> {
+  const joined = QueuePositionSchema.parse(await request(broker, 'queue:join', wanted));
+  waiting = { titleId: title.id, entryId: joined.entryId };
+  const show = (position: number, etaSeconds: number): void => {
+    const minutes = Math.max(1, Math.round(etaSeconds / 60));
+    notice.textContent = `Every node for ${title.name} is busy. You are number ${position} in line (about ${minutes} min). Keep this page open.`;
+  };
+  show(joined.position, joined.etaSeconds);
+  endButton.textContent = 'Leave the queue';
+  try {
+    return await new Promise<SessionPlacement>((resolve, reject) => {
+      const onPosition = (info: unknown): void => {
+        const update = QueuePositionSchema.safeParse(info);
+        if (update.success && update.data.entryId === joined.entryId)
+          show(update.data.position, update.data.etaSeconds);
+      };
+      const onPlaced = (info: unknown): void => {
+        const placed = QueuePlacedSchema.safeParse(info);
+        if (!placed.success || placed.data.entryId !== joined.entryId) return;
+        cleanUp();
+        resolve(placed.data.placement);
+      };
+      const onLeft = (): void => {
+        cleanUp();
+        reject(new Error('you left the queue'));
+      };
+      const cleanUp = (): void => {
+        broker.off('queue:position', onPosition);
+        broker.off('queue:placed', onPlaced);
+        leaveQueue = undefined;
+      };
+      broker.on('queue:position', onPosition);
+      broker.on('queue:placed', onPlaced);
+      leaveQueue = onLeft;
+    });
+  } finally {
+    waiting = undefined;
+    endButton.textContent = 'End session';
   }
 }
 
@@ -154,7 +215,16 @@ function onKey(event: KeyboardEvent, down: boolean): void {
 
 window.addEventListener('keydown', (event) => onKey(event, true));
 window.addEventListener('keyup', (event) => onKey(event, false));
-endButton.addEventListener('click', () => void session?.end());
+endButton.addEventListener('click', () => {
+  if (waiting) {
+    void request(broker, 'queue:leave', waiting).catch((error: unknown) =>
+      console.warn('could not leave the queue', error),
+    );
+    leaveQueue?.();
+    return;
+  }
+  void session?.end();
+});
 broker.on('session:ended', (info: unknown) => {
   const ended = BrokerSessionEndedSchema.safeParse(info);
   if (ended.success && session?.placement.sessionId === ended.data.sessionId) {

@@ -92,7 +92,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       broker?.reportSession(session.id, 'ended');
     });
     await session.start();
-    broker?.reportSession(session.id, 'started');
+    broker?.reportSession(session.id, 'started', session.titleId);
     return session;
   }
 

@@ -12,6 +12,7 @@ import { startLeaseReaper, type LeaseReaper } from './edges/lease-reaper.js';
 import { createHttpApp } from './http-app.js';
 import { attachPlayerNamespace } from './players/player-handlers.js';
 import { sessionRoom } from './players/session-room.js';
+import { WaitingRoom } from './players/waiting-room.js';
 import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -57,13 +58,23 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       }
       const players = io.of('/');
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
-      attachPlayerNamespace(players, { store, catalog, tickets, logger });
+      const waitingRoom = new WaitingRoom({ store, tickets, players, logger });
+      attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger });
       let origins: string[] = config.publicOrigins ?? [];
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
         store,
         titles,
         joinToken: config.edgeJoinToken,
         join: { chainId: config.chainId, origins: () => origins },
+        sessions: {
+          started: (sessionId, titleId) => waitingRoom.sessionStarted(sessionId, titleId),
+          ended: (sessionId) => {
+            waitingRoom.sessionEnded(sessionId);
+            void waitingRoom
+              .drain()
+              .catch((error: unknown) => logger.error({ error: String(error) }, 'queue drain failed'));
+          },
+        },
         brokerPublicKey: tickets.publicKeyBase64,
         leaseMs: config.edgeLeaseMs,
         logger,
@@ -72,6 +83,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         store,
         intervalMs: Math.min(1000, config.edgeLeaseMs / 4),
         logger,
+        onTick: () => waitingRoom.drain(),
         onExpired: (expired) => {
           for (const sessionId of expired.flatMap((edge) => edge.sessionIds)) {
             players.to(sessionRoom(sessionId)).emit('session:ended', {

@@ -148,4 +148,51 @@ describe('placement through the broker (in-memory store)', () => {
       code: 'UNAUTHORIZED',
     });
   });
+
+  it('queues players when every slot is taken, in order, and places the head as soon as a slot frees', async () => {
+    const puzzle = { id: 'puzzle', name: 'Puzzle', resolution: { width: 640, height: 480 }, fps: 30 };
+    const onlyId = `only-${randomUUID().slice(0, 8)}`;
+    const only = await edge(onlyId, PARIS, 1, puzzle);
+    const first = await connect();
+    const placed = await ask(first, 'session:request', { playerKey: PLAYER_KEY, titleId: 'puzzle' });
+    expect(placed.ok).toBe(true);
+    expect(
+      await ask(only.socket, 'edge:session', { sessionId: placed.sessionId, state: 'started', titleId: 'puzzle' }),
+    ).toMatchObject({ ok: true });
+
+    const second = await connect();
+    const third = await connect();
+    expect(await ask(second, 'session:request', { playerKey: PLAYER_KEY, titleId: 'puzzle' })).toMatchObject({
+      code: 'NO_CAPACITY',
+    });
+    const queued = (await ask(second, 'queue:join', { playerKey: PLAYER_KEY, titleId: 'puzzle' })) as Answer & {
+      entryId: string;
+      position: number;
+      etaSeconds: number;
+    };
+    expect(queued).toMatchObject({ ok: true, position: 1 });
+    expect(queued.etaSeconds).toBeGreaterThan(0);
+    const behind = (await ask(third, 'queue:join', { playerKey: PLAYER_KEY, titleId: 'puzzle' })) as Answer & {
+      position: number;
+    };
+    expect(behind.position).toBe(2);
+
+    // The third player leaves the page: they leave the queue.
+    third.close();
+    const placedFromQueue = new Promise((resolve) => second.once('queue:placed', resolve));
+    // The first session ends: the slot goes to the head of the queue.
+    expect(await ask(only.socket, 'edge:session', { sessionId: placed.sessionId, state: 'ended' })).toMatchObject({
+      ok: true,
+    });
+    expect(await placedFromQueue).toMatchObject({
+      entryId: queued.entryId,
+      placement: { edge: { edgeId: onlyId } },
+    });
+    const fourth = await connect();
+    const afterLeave = (await ask(fourth, 'queue:join', { playerKey: PLAYER_KEY, titleId: 'puzzle' })) as Answer & {
+      position: number;
+    };
+    expect(afterLeave.position).toBe(1);
+    only.stopBeating();
+  });
 });

@@ -90,11 +90,11 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   }
 
   /** Tells the broker a session started (its slot stays taken) or ended (the slot is freed). */
-  reportSession(sessionId: string, state: 'started' | 'ended'): void {
+  reportSession(sessionId: string, state: 'started' | 'ended', titleId?: string): void {
     if (!this.socket.connected) return;
     this.socket
       .timeout(REQUEST_TIMEOUT_MS)
-      .emitWithAck('edge:session', { sessionId, state })
+      .emitWithAck('edge:session', { sessionId, state, ...(titleId ? { titleId } : {}) })
       .then((answer: unknown) => {
         if (!isOk(answer)) this.log.warn({ answer, sessionId, state }, 'broker refused a session report');
       })

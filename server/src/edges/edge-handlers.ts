@@ -22,6 +22,8 @@ export interface EdgeHandlerDeps {
   brokerPublicKey: string;
   /** An edge that sends no heartbeat for this long leaves routing and loses its slots. */
   leaseMs: number;
+  /** Told when an edge reports a session started or ended (queue ETAs, draining). */
+  sessions: { started(sessionId: string, titleId: string): void; ended(sessionId: string): void };
   logger: Logger;
 }
 
@@ -120,11 +122,15 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
           const event = parseOrThrow(EdgeSessionEventSchema, payload, 'edge:session');
           const edgeId = registeredEdge();
           if (event.state === 'started') {
+            deps.sessions.started(event.sessionId, event.titleId ?? 'unknown');
             if (!(await store.confirmSlot(event.sessionId))) {
               log.warn({ edgeId, sessionId: event.sessionId }, 'session started without a live reservation');
             }
-          } else if (await store.releaseSlot(event.sessionId, 'ended')) {
-            log.info({ edgeId, sessionId: event.sessionId }, 'slot freed');
+          } else {
+            if (await store.releaseSlot(event.sessionId, 'ended')) {
+              log.info({ edgeId, sessionId: event.sessionId }, 'slot freed');
+            }
+            deps.sessions.ended(event.sessionId);
           }
           return {};
         },

@@ -15,9 +15,11 @@ export interface LeaseReaperOptions {
   logger: Logger;
   /** Called with the edges this broker reaped (each edge is reported to one broker only). */
   onExpired: (expired: ExpiredEdge[]) => void;
+  /** Runs after every expiry pass (the broker drains its waiting queues here). */
+  onTick?: () => Promise<void>;
 }
 
-export function startLeaseReaper({ store, intervalMs, logger, onExpired }: LeaseReaperOptions): LeaseReaper {
+export function startLeaseReaper({ store, intervalMs, logger, onExpired, onTick }: LeaseReaperOptions): LeaseReaper {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
@@ -29,6 +31,7 @@ export function startLeaseReaper({ store, intervalMs, logger, onExpired }: Lease
         }
         if (expired.length) onExpired(expired);
       })
+      .then(() => onTick?.())
       .catch((error: unknown) => logger.error({ error: String(error) }, 'lease expiry failed'))
       .finally(() => {
         running = undefined;

@@ -4,6 +4,8 @@ import {
   answerRequest,
   CandidatesRequestSchema,
   CatalogListRequestSchema,
+  QueueJoinSchema,
+  QueueLeaveSchema,
   ErrorCode,
   makeError,
   parseOrThrow,
@@ -15,10 +17,12 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { sessionRoom } from './session-room.js';
+import { queueRoom, type WaitingRoom } from './waiting-room.js';
 import { listCandidates, placePlayer } from './placement.js';
 
 export interface PlayerHandlerDeps {
   store: Store;
+  waitingRoom: WaitingRoom;
   catalog: Catalog;
   tickets: TicketIssuer;
   logger: Logger;
@@ -54,6 +58,43 @@ export function attachPlayerNamespace(
             throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
           }
           return { candidates: await listCandidates(deps.store, request.titleId, request.location) };
+        },
+        onInternalError,
+      ),
+    );
+
+    socket.on('disconnect', () => {
+      deps.waitingRoom.socketGone(socket.id).catch((error: unknown) => onInternalError(error));
+    });
+
+    socket.on('queue:join', (payload, ack) =>
+      answerRequest(
+        ack,
+        async () => {
+          const request = parseOrThrow(QueueJoinSchema, payload, 'queue:join');
+          if (!(await catalog.has(request.titleId))) {
+            throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
+          }
+          const position = await deps.waitingRoom.join(request, socket.id);
+          await socket.join(queueRoom(position.entryId));
+          log.info(
+            { entryId: position.entryId, titleId: request.titleId, position: position.position },
+            'player queued',
+          );
+          return position;
+        },
+        onInternalError,
+      ),
+    );
+
+    socket.on('queue:leave', (payload, ack) =>
+      answerRequest(
+        ack,
+        async () => {
+          const { titleId, entryId } = parseOrThrow(QueueLeaveSchema, payload, 'queue:leave');
+          await deps.waitingRoom.leave(titleId, entryId);
+          await socket.leave(queueRoom(entryId));
+          return {};
         },
         onInternalError,
       ),

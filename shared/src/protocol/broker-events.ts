@@ -68,9 +68,35 @@ export type BrokerSessionEnded = z.infer<typeof BrokerSessionEndedSchema>;
 
 export interface BrokerToPlayerEvents {
   'session:ended': (info: BrokerSessionEnded) => void;
+  'queue:position': (info: QueuePosition) => void;
+  'queue:placed': (info: QueuePlaced) => void;
 }
 
+/** Join the title's waiting queue (after session:request answered NO_CAPACITY). */
+export const QueueJoinSchema = z.strictObject({
+  titleId: TitleIdSchema,
+  playerKey: PlayerKeySchema,
+  location: LocationSchema.optional(),
+  probes: z.array(ProbeResultSchema).max(16).optional(),
+});
+
+export const QueueLeaveSchema = z.strictObject({ titleId: TitleIdSchema, entryId: z.uuid() });
+
+/** Where a waiting player stands; pushed by the broker until they are placed. */
+export const QueuePositionSchema = z.object({
+  entryId: z.uuid(),
+  position: z.int().positive(),
+  /** Estimated from recent session lengths; a guess, shown as one. */
+  etaSeconds: z.int().nonnegative(),
+});
+export type QueuePosition = z.infer<typeof QueuePositionSchema>;
+
+export const QueuePlacedSchema = z.object({ entryId: z.uuid(), placement: SessionPlacementSchema });
+export type QueuePlaced = z.infer<typeof QueuePlacedSchema>;
+
 export interface PlayerToBrokerEvents {
+  'queue:join': (payload: unknown, ack: Ack<QueuePosition>) => void;
+  'queue:leave': (payload: unknown, ack: Ack<Record<string, never>>) => void;
   'catalog:list': (payload: unknown, ack: Ack<{ titles: TitleSummary[] }>) => void;
   'session:candidates': (payload: unknown, ack: Ack<{ candidates: Candidate[] }>) => void;
   'session:request': (payload: unknown, ack: Ack<SessionPlacement>) => void;
@@ -115,6 +141,7 @@ export type EdgeHeartbeat = z.infer<typeof EdgeHeartbeatSchema>;
 export const EdgeSessionEventSchema = z.strictObject({
   sessionId: SessionIdSchema,
   state: z.enum(['started', 'ended']),
+  titleId: TitleIdSchema.optional(),
 });
 export type EdgeSessionEvent = z.infer<typeof EdgeSessionEventSchema>;
 
