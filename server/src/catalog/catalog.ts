@@ -1,6 +1,6 @@
 import type { Namespace } from 'socket.io';
 import type { Logger } from 'pino';
-import { TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
+import { ErrorCode, makeError, TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
 import { z } from 'zod';
 import type { EdgeTitles } from './edge-titles.js';
 
@@ -13,6 +13,8 @@ export interface Catalog {
   /** Every title an online edge offers, by name. */
   list(): Promise<TitleSummary[]>;
   has(titleId: string): Promise<boolean>;
+  /** Throws TITLE_NOT_FOUND unless some online edge offers the title. */
+  assertOffered(titleId: string): Promise<void>;
 }
 
 /**
@@ -39,10 +41,12 @@ export function createCatalog(titles: EdgeTitles, peers: Namespace | undefined, 
     return [...all.values()].sort((a, b) => a.name.localeCompare(b.name));
   };
 
+  const has = async (titleId: string): Promise<boolean> => (await list()).some((title) => title.id === titleId);
   return {
     list,
-    async has(titleId) {
-      return (await list()).some((title) => title.id === titleId);
+    has,
+    async assertOffered(titleId) {
+      if (!(await has(titleId))) throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${titleId}"`);
     },
   };
 }

@@ -6,8 +6,6 @@ import {
   CatalogListRequestSchema,
   QueueJoinSchema,
   QueueLeaveSchema,
-  ErrorCode,
-  makeError,
   parseOrThrow,
   SessionRequestSchema,
   type BrokerToPlayerEvents,
@@ -54,9 +52,7 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(CandidatesRequestSchema, payload, 'session:candidates');
-          if (!(await catalog.has(request.titleId))) {
-            throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
-          }
+          await catalog.assertOffered(request.titleId);
           return { candidates: await listCandidates(deps.store, request.titleId, request.location) };
         },
         onInternalError,
@@ -72,9 +68,7 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(QueueJoinSchema, payload, 'queue:join');
-          if (!(await catalog.has(request.titleId))) {
-            throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
-          }
+          await catalog.assertOffered(request.titleId);
           const position = await deps.waitingRoom.join(request, socket.id);
           await socket.join(queueRoom(position.entryId));
           log.info(
@@ -105,9 +99,7 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(SessionRequestSchema, payload, 'session:request');
-          if (!(await catalog.has(request.titleId))) {
-            throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${request.titleId}"`);
-          }
+          await catalog.assertOffered(request.titleId);
           const placement = await placePlayer({ ...deps, logger: log }, request);
           // The player hears from any broker if the edge is lost (see sessionRoom).
           await socket.join(sessionRoom(placement.sessionId));
