@@ -58,6 +58,13 @@ export const EdgeConfigSchema = z.object({
   /** RTC_MIN_PORT / RTC_MAX_PORT: UDP/TCP port range for media. */
   rtcMinPort: port.default(40000),
   rtcMaxPort: port.default(49999),
+  /**
+   * PLAYER_EVENTS_PER_SECOND / ADDRESS_EVENTS_PER_SECOND: signaling messages one page, and
+   * one remote address, may send per second, sustained (bursts of twice that pass). A page
+   * sends a handful per session; input goes over the data channel, not here.
+   */
+  playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
+  addressEventsPerSecond: z.coerce.number().int().min(1).default(100),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -85,6 +92,8 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   rtcAnnouncedAddress: 'RTC_ANNOUNCED_ADDRESS',
   rtcMinPort: 'RTC_MIN_PORT',
   rtcMaxPort: 'RTC_MAX_PORT',
+  playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
+  addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
   logLevel: 'LOG_LEVEL',
 };
 

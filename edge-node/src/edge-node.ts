@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import { ErrorCode, makeError, playerJoinMessage, summarizeTitle, type EdgeRegister } from '@edgeplay/shared';
-import { importSessionPublicKey, verifySessionSignature, verifyTicket } from '@edgeplay/shared/node';
+import {
+  importSessionPublicKey,
+  limitSocketEvents,
+  RateLimiter,
+  verifySessionSignature,
+  verifyTicket,
+} from '@edgeplay/shared/node';
 import type { EdgeConfig } from './config.js';
 import { BrokerLink } from './broker/broker-link.js';
 import { loadOperatorWallet } from './identity/operator-wallet.js';
@@ -138,7 +144,22 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         res.writeHead(404).end();
       });
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
-      io.on('connection', (socket: PlayerSocket) => attachPlayerHandlers(socket, { openSession }, log));
+      const limits = {
+        perSocket: new RateLimiter({
+          perSecond: config.playerEventsPerSecond,
+          burst: 2 * config.playerEventsPerSecond,
+        }),
+        perAddress: new RateLimiter({
+          perSecond: config.addressEventsPerSecond,
+          burst: 2 * config.addressEventsPerSecond,
+        }),
+        onLimited: (limited: { id: string; handshake: { address: string } }, event: string) =>
+          log.warn({ socketId: limited.id, address: limited.handshake.address, event }, 'player rate-limited'),
+      };
+      io.on('connection', (socket: PlayerSocket) => {
+        limitSocketEvents(socket, limits);
+        attachPlayerHandlers(socket, { openSession }, log);
+      });
       const server = http;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -117,7 +117,6 @@ describe('edge signaling against junk and bad tickets', () => {
   });
 
   it('answers junk on every event with a coded error', async () => {
-    const socket = await connect();
     const events = [
       'session:join',
       'transport:create',
@@ -138,12 +137,24 @@ describe('edge signaling against junk and bad tickets', () => {
       { direction: 'sideways' },
     ];
     for (const event of events) {
+      // One page per event: a single page sending all of this at once would be rate-limited (next test).
+      const socket = await connect();
       for (const payload of junk) {
         const answer = await ask(socket, event, payload);
         expect(answer.ok, `${event} ${JSON.stringify(payload)}`).toBe(false);
         expect(['INVALID_MESSAGE', 'SESSION_NOT_FOUND']).toContain(answer.code);
       }
     }
+  });
+
+  it('answers a flooding page RATE_LIMITED while another page is served', async () => {
+    const flooder = await connect();
+    const other = await connect();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => ask(flooder, 'session:end', {})));
+    const limited = answers.filter((answer) => answer.code === 'RATE_LIMITED').length;
+    expect(limited).toBeGreaterThanOrEqual(50);
+    expect(limited).toBeLessThanOrEqual(100 - 40); // the burst (2 × 20/s) was served
+    expect(await ask(other, 'session:end', {})).toMatchObject({ ok: false, code: 'SESSION_NOT_FOUND' });
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EDGE_NAMESPACE } from '@edgeplay/shared';
+import { limitSocketEvents, RateLimiter, type RateLimit } from '@edgeplay/shared/node';
 import { EdgeTitles } from './catalog/edge-titles.js';
 import type { BrokerConfig } from './config.js';
 import { attachEdgeNamespace } from './edges/edge-handlers.js';
@@ -26,6 +27,11 @@ export interface BrokerDeps {
 export interface Broker {
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
+}
+
+/** A sustained rate, with bursts of twice that. */
+function burstOf(perSecond: number): RateLimit {
+  return { perSecond, burst: 2 * perSecond };
 }
 
 /** The session broker: web client, player namespace, edge namespace. Listens on start(). */
@@ -57,6 +63,18 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         io.adapter(createAdapter(pub, sub, { requestsTimeout: PEER_TIMEOUT_MS }));
       }
       const players = io.of('/');
+      // Registered before the namespaces' own handlers, so the limit sees every event first.
+      const perAddress = new RateLimiter(burstOf(config.addressEventsPerSecond));
+      const limited = (kind: string) => (socket: { id: string; handshake: { address: string } }, event: string) =>
+        logger.warn({ socketId: socket.id, address: socket.handshake.address, event }, `${kind} rate-limited`);
+      const playerLimit = new RateLimiter(burstOf(config.playerEventsPerSecond));
+      players.on('connection', (socket) =>
+        limitSocketEvents(socket, { perSocket: playerLimit, perAddress, onLimited: limited('player') }),
+      );
+      const edgeLimit = new RateLimiter(burstOf(config.edgeEventsPerSecond));
+      io.of(EDGE_NAMESPACE).on('connection', (socket) =>
+        limitSocketEvents(socket, { perSocket: edgeLimit, perAddress, onLimited: limited('edge') }),
+      );
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
       const waitingRoom = new WaitingRoom({ store, tickets, players, logger });
       attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger });

@@ -39,6 +39,14 @@ export const BrokerConfigSchema = z.object({
   redisKeyPrefix: z.string().default('edgeplay:'),
   /** EDGE_LEASE_MS: an edge silent for this long leaves routing and loses its slots. */
   edgeLeaseMs: z.coerce.number().int().min(1000).max(300_000).default(10_000),
+  /**
+   * PLAYER_EVENTS_PER_SECOND / EDGE_EVENTS_PER_SECOND / ADDRESS_EVENTS_PER_SECOND: how many
+   * socket messages one player page, one edge, and one remote address (all its sockets, e.g.
+   * players behind one NAT) may send per second, sustained; bursts of twice that pass.
+   */
+  playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
+  edgeEventsPerSecond: z.coerce.number().int().min(1).default(20),
+  addressEventsPerSecond: z.coerce.number().int().min(1).default(200),
   /** CLIENT_DIR: the built web client (npm run build:client). */
   clientDir: z.string().default(DEFAULT_CLIENT_DIR),
   /** LOG_LEVEL: pino level. */
@@ -58,6 +66,9 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
   edgeLeaseMs: 'EDGE_LEASE_MS',
+  playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
+  edgeEventsPerSecond: 'EDGE_EVENTS_PER_SECOND',
+  addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
   clientDir: 'CLIENT_DIR',
   logLevel: 'LOG_LEVEL',
 };

@@ -15,6 +15,8 @@ export const ErrorCode = {
   SESSION_STATE: 'SESSION_STATE',
   EDGE_UNAVAILABLE: 'EDGE_UNAVAILABLE',
   TIMEOUT: 'TIMEOUT',
+  /** Too many messages from one socket, address or edge: slow down. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** Local to `edge-node` (keygen/start): no keystore at the path, or one already there. */
   KEYSTORE_NOT_FOUND: 'KEYSTORE_NOT_FOUND',
   KEYSTORE_EXISTS: 'KEYSTORE_EXISTS',
