@@ -15,28 +15,55 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-export interface StackOptions {
+export interface BrokerOptions {
   /** Broker port; 0 picks a free one. */
   port?: number;
+  /** Address the broker listens on (default loopback). */
+  host?: string;
+  logLevel?: string;
+  /** Folder for <service>.log files; none: logs are kept in memory only. */
+  logDir?: string;
+}
+
+export interface EdgeOptions {
+  /** Name in logs and of the log file (default `edge-node`). */
+  service?: string;
   /** Title ids the edge offers (default: every manifest). */
   titles?: string[];
   maxSessions?: number;
-  logLevel?: string;
-  /** Folder for broker.log and edge-node.log; none: logs are kept in memory only. */
-  logDir?: string;
   /** Extra environment for the edge node. */
+  env?: NodeJS.ProcessEnv;
+  /** Runs the edge through a prefix, e.g. inside a network namespace (`ip netns exec …`). */
+  wrap?: (command: string[]) => string[];
+}
+
+export interface StackOptions extends BrokerOptions {
+  titles?: string[];
+  maxSessions?: number;
   edgeEnv?: NodeJS.ProcessEnv;
 }
 
-export interface LocalStack {
-  url: string;
+export interface RunningEdge {
   edgeId: string;
+  service: string;
+  process: ChildProcess;
+}
+
+export interface BrokerStack {
+  url: string;
   broker: ChildProcess;
-  edge: ChildProcess;
-  /** Every structured log line both services wrote so far. */
+  /** Every structured log line the services wrote so far. */
   logs: LogLine[];
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Starts one more edge node and waits until it has joined the broker. */
+  addEdge(options?: EdgeOptions): Promise<RunningEdge>;
+  /** Stops every service this stack started. */
   stop(): Promise<void>;
+}
+
+export interface LocalStack extends BrokerStack {
+  edgeId: string;
+  edge: ChildProcess;
 }
 
 /** The local operator wallet's password: for this machine's own dev stack only. */
@@ -63,17 +90,16 @@ async function ensureLocalKeystore(): Promise<string> {
   return path;
 }
 
-/** Runs `relativeScript` as a TypeScript entry point in its own Node process. */
-function spawnService(service: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+/** Runs `script` (relative to the repository) as a TypeScript entry point in its own Node process. */
+function spawnService(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  wrap: (command: string[]) => string[] = (command) => command,
+): ChildProcess {
   // setpriv --pdeathsig: the service gets SIGTERM, and stops cleanly, if this launcher dies.
-  const command = [
-    process.execPath,
-    '--import',
-    'tsx',
-    join(ROOT, script),
-    ...(service === 'edge-node' ? ['start'] : []),
-  ];
-  return spawn('setpriv', ['--pdeathsig', 'TERM', '--', ...command], {
+  const command = [process.execPath, '--import', 'tsx', join(ROOT, script), ...args];
+  return spawn('setpriv', ['--pdeathsig', 'TERM', '--', ...wrap(command)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,17 +111,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/**
- * Starts the broker and one edge node as separate processes on loopback, the way they
- * run in a deployment, and waits until the edge has joined the broker.
- */
-export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
+/** Starts the broker as its own process, the way it runs in a deployment; edges join with addEdge. */
+export async function startBroker(options: BrokerOptions = {}): Promise<BrokerStack> {
   const logs: LogLine[] = [];
   const waiters = new Set<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   const files: WriteStream[] = [];
-  const keystore = await ensureLocalKeystore();
   const logLevel = options.logLevel ?? 'info';
-  const edgeId = `edge-local-${randomBytes(3).toString('hex')}`;
 
   if (options.logDir) mkdirSync(options.logDir, { recursive: true });
   const collect = (service: string, child: ChildProcess): void => {
@@ -107,7 +128,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         file?.write(`${text}\n`);
         let line: LogLine;
         try {
-          line = { service, ...(JSON.parse(text) as Record<string, unknown>) };
+          line = { ...(JSON.parse(text) as Record<string, unknown>), service };
         } catch {
           line = { service, msg: text };
         }
@@ -142,8 +163,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     });
   };
 
-  const broker = spawnService('broker', 'server/src/main.ts', {
+  const broker = spawnService('server/src/main.ts', [], {
     PORT: String(options.port ?? 0),
+    HOST: options.host ?? '127.0.0.1',
     LOG_LEVEL: logLevel,
   });
   collect('broker', broker);
@@ -154,24 +176,10 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     for (const file of files) file.end();
   };
 
-  try {
-    const listening = await waitForLog((line) => line.service === 'broker' && line.msg === 'broker listening');
-    const url = String(listening.url);
-    const edge = spawnService('edge-node', 'edge-node/src/cli.ts', {
-      EDGE_ID: edgeId,
-      BROKER_URL: url,
-      EDGE_KEYSTORE: keystore,
-      EDGE_KEYSTORE_PASSWORD: LOCAL_KEYSTORE_PASSWORD,
-      SIGNALING_PORT: '0',
-      MAX_SESSIONS: String(options.maxSessions ?? 1),
-      LOG_LEVEL: logLevel,
-      ...(options.titles ? { TITLES: options.titles.join(',') } : {}),
-      ...options.edgeEnv,
-    });
-    children.push(edge);
-    collect('edge-node', edge);
-    const failed = Promise.race(
-      children.map((child) =>
+  /** Rejects as soon as one of `watched` exits, naming the last log lines. */
+  const exitDuring = (watched: ChildProcess[]): Promise<never> =>
+    Promise.race(
+      watched.map((child) =>
         exited(child).then(() => {
           throw new Error(
             `a service exited during start-up:\n${logs
@@ -182,15 +190,69 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         }),
       ),
     );
+
+  let url: string;
+  try {
+    const listening = await Promise.race([
+      waitForLog((line) => line.service === 'broker' && line.msg === 'broker listening'),
+      exitDuring([broker]),
+    ]);
+    url = String(listening.url);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const addEdge = async (edgeOptions: EdgeOptions = {}): Promise<RunningEdge> => {
+    const keystore = await ensureLocalKeystore();
+    const service = edgeOptions.service ?? 'edge-node';
+    const edgeId = `edge-local-${randomBytes(3).toString('hex')}`;
+    const edge = spawnService(
+      'edge-node/src/cli.ts',
+      ['start'],
+      {
+        EDGE_ID: edgeId,
+        BROKER_URL: url,
+        EDGE_KEYSTORE: keystore,
+        EDGE_KEYSTORE_PASSWORD: LOCAL_KEYSTORE_PASSWORD,
+        SIGNALING_PORT: '0',
+        MAX_SESSIONS: String(edgeOptions.maxSessions ?? 1),
+        LOG_LEVEL: logLevel,
+        ...(edgeOptions.titles ? { TITLES: edgeOptions.titles.join(',') } : {}),
+        ...edgeOptions.env,
+      },
+      edgeOptions.wrap,
+    );
+    children.push(edge);
+    collect(service, edge);
+    const failed = exitDuring([broker, edge]);
     await Promise.race([
-      waitForLog((line) => line.service === 'edge-node' && line.msg === 'registered with broker', 60_000),
+      waitForLog((line) => line.service === service && line.msg === 'registered with broker', 60_000),
       failed,
     ]);
     // Start-up is over: a later exit is the caller's to watch (child 'exit'), not a rejection here.
     failed.catch(() => undefined);
-    return { url, edgeId, broker, edge, logs, waitForLog, stop };
+    return { edgeId, service, process: edge };
+  };
+
+  return { url, broker, logs, waitForLog, addEdge, stop };
+}
+
+/**
+ * Starts the broker and one edge node as separate processes on loopback, the way they
+ * run in a deployment, and waits until the edge has joined the broker.
+ */
+export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
+  const stack = await startBroker(options);
+  try {
+    const edge = await stack.addEdge({
+      ...(options.titles ? { titles: options.titles } : {}),
+      ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
+      ...(options.edgeEnv ? { env: options.edgeEnv } : {}),
+    });
+    return { ...stack, edgeId: edge.edgeId, edge: edge.process };
   } catch (error) {
-    await stop();
+    await stack.stop();
     throw error;
   }
 }

@@ -25,8 +25,8 @@ if ((${#missing[@]})); then
     SUDO=(sudo)
   fi
   say "installing Debian packages: ${missing[*]} (a few minutes on a fresh machine)"
-  "${SUDO[@]}" apt-get update -q >&2
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 update -q >&2
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" >&2
 else
   say "Debian packages: all present"
 fi

@@ -23,12 +23,25 @@ export interface Browser {
 }
 
 /** Debian's Chromium, driven by playwright-core, with a fresh profile each time. */
-export async function launchBrowser(): Promise<Browser> {
+export interface BrowserOptions {
+  /**
+   * Origins served over plain http that the page should treat as secure (WebCrypto needs a
+   * secure context): a broker on a lab address instead of loopback. Real deployments use https.
+   */
+  secureOrigins?: string[];
+}
+
+export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'edgeplay-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [
+      ...CHROMIUM_ARGS,
+      ...(options.secureOrigins?.length
+        ? [`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigins.join(',')}`]
+        : []),
+    ],
     viewport: { width: 1400, height: 900 },
   });
   // tsx (esbuild keepNames) wraps functions passed to page.evaluate in __name(); give
