@@ -14,6 +14,8 @@ import { createPlayerKey } from './player-key.js';
 import { z } from 'zod';
 import { request, RequestError } from './signaling.js';
 import { StreamSession } from './stream-session.js';
+import { PhotonTimer } from './photon-timer.js';
+import { describeTotals, SessionSummary } from './session-summary.js';
 import { formatStats, StreamStatsReader } from './stream-stats.js';
 import './styles.css';
 
@@ -32,6 +34,12 @@ const overlay = $('overlay');
 const notice = $('notice');
 const sessionInfo = $('session-info');
 const endButton = $<HTMLButtonElement>('end');
+const statsToggle = $<HTMLButtonElement>('stats-toggle');
+const fullscreenButton = $<HTMLButtonElement>('fullscreen');
+const summarySection = $('summary');
+const summaryList = $('summary-list');
+/** Where the page remembers whether the player wants the stats overlay. */
+const STATS_PREF = 'edgeplay.stats';
 
 const CATALOG_RETRY_MS = 3000;
 
@@ -43,6 +51,9 @@ let session: StreamSession | undefined;
 let waiting: { titleId: string; entryId: string } | undefined;
 let leaveQueue: (() => void) | undefined;
 let statsTimer: number | undefined;
+/** The running session's input-to-photon timer and its summary, while one plays. */
+let photon: PhotonTimer | undefined;
+let summary: SessionSummary | undefined;
 
 function setState(state: PageState): void {
   document.body.dataset.state = state;
@@ -93,6 +104,7 @@ async function startPlaying(title: TitleSummary): Promise<void> {
   setState('starting');
   notice.textContent = `Finding a node for ${title.name}…`;
   overlay.textContent = '';
+  summarySection.hidden = true;
   try {
     const [listed, playerKey] = await Promise.all([
       request(broker, 'session:candidates', { titleId: title.id }),
@@ -180,11 +192,17 @@ async function waitInLine(title: TitleSummary, wanted: Record<string, unknown>):
 
 function startStats(active: StreamSession): void {
   const reader = new StreamStatsReader();
+  const timer = new PhotonTimer(video);
+  const totals = new SessionSummary();
+  photon = timer;
+  summary = totals;
+  timer.start();
   statsTimer = window.setInterval(() => {
     active.recvTransport
       ?.getStats()
       .then((report) => {
-        const stats = reader.read(report);
+        const stats = { ...reader.read(report), inputToPhotonMs: timer.medianMs() };
+        totals.add(stats);
         overlay.textContent = formatStats(stats);
         // The same figures as numbers, for tools that read the page (benchmarks, tests).
         for (const [key, value] of Object.entries(stats))
@@ -196,12 +214,38 @@ function startStats(active: StreamSession): void {
 
 function showEnded(reason: string): void {
   window.clearInterval(statsTimer);
+  photon?.stop();
+  if (summary) showSummary(summary, photon?.medianMs(Infinity));
+  photon = undefined;
+  summary = undefined;
+  if (document.fullscreenElement)
+    void document.exitFullscreen().catch((error: unknown) => console.warn('could not leave fullscreen', error));
   session = undefined;
   video.srcObject = null;
   overlay.textContent = '';
   notice.textContent = `${reason[0]?.toUpperCase() ?? ''}${reason.slice(1)}.`;
   setState('ended');
   void loadCatalog();
+}
+
+/** After a session that played: how it went (time played, frame rate, latencies). */
+function showSummary(totals: SessionSummary, inputToPhotonMs: number | undefined): void {
+  summaryList.replaceChildren(
+    ...describeTotals(totals.totals(inputToPhotonMs)).flatMap(([label, value]) => {
+      const term = document.createElement('dt');
+      term.textContent = label;
+      const detail = document.createElement('dd');
+      detail.textContent = value;
+      return [term, detail];
+    }),
+  );
+  summarySection.hidden = false;
+}
+
+function setStatsVisible(visible: boolean): void {
+  overlay.hidden = !visible;
+  statsToggle.setAttribute('aria-pressed', String(visible));
+  localStorage.setItem(STATS_PREF, visible ? 'on' : 'off');
 }
 
 /** Keys the page keeps for itself (so a player can always leave fullscreen or the tab). */
@@ -211,6 +255,7 @@ function onKey(event: KeyboardEvent, down: boolean): void {
   if (!session || document.body.dataset.state !== 'playing' || event.repeat || PAGE_KEYS.has(event.code)) return;
   event.preventDefault();
   session.send({ type: 'key', code: event.code, down, t: performance.now() });
+  if (down) photon?.inputSent();
 }
 
 window.addEventListener('keydown', (event) => onKey(event, true));
@@ -231,6 +276,16 @@ broker.on('session:ended', (info: unknown) => {
     session.close();
     showEnded(ended.data.reason);
   }
+});
+statsToggle.addEventListener('click', () => setStatsVisible(overlay.hidden));
+setStatsVisible(localStorage.getItem(STATS_PREF) !== 'off');
+fullscreenButton.addEventListener('click', () => {
+  const done = document.fullscreenElement ? document.exitFullscreen() : playerSection.requestFullscreen();
+  // Refused (no user gesture, or an embedding page forbids it): the picture stays as it is.
+  done.catch((error: unknown) => console.warn('fullscreen refused', error)).finally(() => video.focus());
+});
+document.addEventListener('fullscreenchange', () => {
+  fullscreenButton.textContent = document.fullscreenElement ? 'Exit fullscreen' : 'Fullscreen';
 });
 broker.on('connect', () => void loadCatalog());
 setState('catalog');

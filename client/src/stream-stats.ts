@@ -9,6 +9,8 @@ export interface StreamStats {
   decodeMs: number | undefined;
   framesDecoded: number;
   packetsLost: number;
+  /** Median measured input-to-photon time of recent inputs (PhotonTimer); set by the page. */
+  inputToPhotonMs?: number | undefined;
 }
 
 interface Sample {
@@ -66,6 +68,7 @@ export function formatStats(stats: StreamStats): string {
   const rate = stats.bitrateKbps === undefined ? '–' : (stats.bitrateKbps / 1000).toFixed(1);
   return (
     `${show(stats.fps)} fps · ${rate} Mbit/s · RTT ${show(stats.rttMs)} ms\n` +
-    `jitter buffer ${show(stats.jitterBufferMs)} ms · decode ${show(stats.decodeMs, 1)} ms · lost ${stats.packetsLost}`
+    `jitter buffer ${show(stats.jitterBufferMs)} ms · decode ${show(stats.decodeMs, 1)} ms · lost ${stats.packetsLost}\n` +
+    `input → picture ${show(stats.inputToPhotonMs)} ms`
   );
 }
