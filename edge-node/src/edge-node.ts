@@ -2,7 +2,14 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { ErrorCode, makeError, playerJoinMessage, summarizeTitle, type EdgeRegister } from '@edgeplay/shared';
+import {
+  ErrorCode,
+  makeError,
+  playerJoinMessage,
+  summarizeTitle,
+  type EdgeRegister,
+  type GpuInfo,
+} from '@edgeplay/shared';
 import {
   importSessionPublicKey,
   limitSocketEvents,
@@ -13,6 +20,7 @@ import {
 import type { EdgeConfig } from './config.js';
 import { BrokerLink } from './broker/broker-link.js';
 import { loadOperatorWallet } from './identity/operator-wallet.js';
+import { createEdgeMetrics } from './telemetry/edge-metrics.js';
 import { probeGpus } from './telemetry/gpu-probe.js';
 import { capabilitiesOf, probeMachine, type MachineProbe } from './telemetry/machine-probe.js';
 import { MediaWorker } from './sfu/media-worker.js';
@@ -115,7 +123,38 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
           void session.close('EDGE_FAILED', 'the media server of this node failed');
       });
 
+      const gpuTelemetry = async (): Promise<GpuInfo[] | undefined> => {
+        if (machine?.gpu.kind !== 'nvidia') return undefined;
+        // A short timeout: a slow nvidia-smi costs one reading, never the heartbeat or a scrape.
+        const now = await probeGpus({ logger: log, timeoutMs: 1000 });
+        return now.kind === 'nvidia' ? now.gpus : undefined;
+      };
+      const metrics = createEdgeMetrics({
+        maxSessions: config.maxSessions,
+        sessions: () => sessions.size,
+        gpus: gpuTelemetry,
+        streams: async () => {
+          const running = await Promise.all(
+            [...sessions.values()].map(async (session) => ({
+              sessionId: session.id,
+              stats: await session.videoStats(),
+            })),
+          );
+          return running.flatMap(({ sessionId, stats }) => (stats ? [{ sessionId, ...stats }] : []));
+        },
+      });
+
       http = createServer((req, res) => {
+        if (req.url === '/metrics') {
+          metrics.metrics().then(
+            (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+            (error: unknown) => {
+              log.warn({ error: String(error) }, 'metrics scrape failed');
+              res.writeHead(500).end();
+            },
+          );
+          return;
+        }
         if (req.url === '/probe') {
           // Players' pages time a few of these to pick the node with the lowest round trip.
           res.writeHead(204, {
@@ -175,12 +214,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         wallet,
         registration,
         activeSessions: () => sessions.size,
-        gpuTelemetry: async () => {
-          if (machine?.gpu.kind !== 'nvidia') return undefined;
-          // A short timeout: a slow nvidia-smi costs one reading, never the heartbeat.
-          const now = await probeGpus({ logger: log, timeoutMs: 1000 });
-          return now.kind === 'nvidia' ? now.gpus : undefined;
-        },
+        gpuTelemetry,
         logger: log,
       });
       broker.connect();

@@ -237,6 +237,14 @@ describe('edge signaling against junk and bad tickets', () => {
       }),
     ).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
 
+    // The running session shows on the node's Prometheus endpoint, with its encoder's stream.
+    const scrape = async (): Promise<string> => (await fetch(new URL('/metrics', signalingUrl))).text();
+    expect(await scrape()).toMatch(/^edgeplay_edge_sessions 1$/m);
+    await expect
+      .poll(scrape, { timeout: 10_000, interval: 500 })
+      .toMatch(new RegExp(`^edgeplay_edge_stream_bitrate_bps\\{session="${session?.id}"\\} [1-9]\\d*$`, 'm'));
+    expect(await scrape()).toMatch(/^edgeplay_edge_gpus 0$/m);
+
     const ended = new Promise((resolve) => session?.once('ended', resolve));
     playerSocket.close();
     await ended;

@@ -11,6 +11,7 @@ import type { BrokerConfig } from './config.js';
 import { attachEdgeNamespace } from './edges/edge-handlers.js';
 import { startLeaseReaper, type LeaseReaper } from './edges/lease-reaper.js';
 import { createHttpApp } from './http-app.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { attachPlayerNamespace } from './players/player-handlers.js';
 import { sessionRoom } from './players/session-room.js';
 import { WaitingRoom } from './players/waiting-room.js';
@@ -48,7 +49,8 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       const titles = new EdgeTitles();
       const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
-      http = createServer(createHttpApp({ clientDir: config.clientDir, titles }));
+      const app = createHttpApp({ clientDir: config.clientDir, titles });
+      http = createServer(app);
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
       if (config.redisUrl) {
@@ -68,13 +70,27 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       const limited = (kind: string) => (socket: { id: string; handshake: { address: string } }, event: string) =>
         logger.warn({ socketId: socket.id, address: socket.handshake.address, event }, `${kind} rate-limited`);
       const playerLimit = new RateLimiter(burstOf(config.playerEventsPerSecond));
-      players.on('connection', (socket) =>
-        limitSocketEvents(socket, { perSocket: playerLimit, perAddress, onLimited: limited('player') }),
-      );
+      const shared = store;
+      const metrics = new BrokerMetrics(players, io.of(EDGE_NAMESPACE), async () => {
+        const lengths = await Promise.all(titles.list().map((title) => shared.queueLength(title.id)));
+        return lengths.reduce((sum, length) => sum + length, 0);
+      });
+      app.setMetrics(metrics.registry);
+      players.on('connection', (socket) => {
+        limitSocketEvents(socket, { perSocket: playerLimit, perAddress, onLimited: limited('player') });
+        socket.use((packet, next) => {
+          metrics.observePlayerRequests(packet);
+          next();
+        });
+      });
       const edgeLimit = new RateLimiter(burstOf(config.edgeEventsPerSecond));
-      io.of(EDGE_NAMESPACE).on('connection', (socket) =>
-        limitSocketEvents(socket, { perSocket: edgeLimit, perAddress, onLimited: limited('edge') }),
-      );
+      io.of(EDGE_NAMESPACE).on('connection', (socket) => {
+        limitSocketEvents(socket, { perSocket: edgeLimit, perAddress, onLimited: limited('edge') });
+        socket.use((packet, next) => {
+          metrics.observeEdgeEvents(packet);
+          next();
+        });
+      });
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
       const waitingRoom = new WaitingRoom({ store, tickets, players, logger });
       attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger });

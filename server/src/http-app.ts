@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
 import { ErrorCode } from '@edgeplay/shared';
 import type { EdgeTitles } from './catalog/edge-titles.js';
 
@@ -9,12 +10,28 @@ export interface HttpAppDeps {
   titles: EdgeTitles;
 }
 
-/** The broker's HTTP side: health, and the built web client. */
-export function createHttpApp({ clientDir, titles }: HttpAppDeps): Express {
-  const app = express();
+export interface HttpApp extends Express {
+  /** Serves these metrics on /metrics (Prometheus text format) from now on. */
+  setMetrics(registry: Registry): void;
+}
+
+/** The broker's HTTP side: health, Prometheus metrics, and the built web client. */
+export function createHttpApp({ clientDir, titles }: HttpAppDeps): HttpApp {
+  const app = express() as HttpApp;
+  let metrics: Registry | undefined;
+  app.setMetrics = (registry) => {
+    metrics = registry;
+  };
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, titles: titles.list().length });
+  });
+  app.get('/metrics', (_req, res, next) => {
+    if (!metrics) return next();
+    metrics.metrics().then(
+      (text) => res.type(metrics?.contentType ?? 'text/plain').send(text),
+      (error: unknown) => next(error),
+    );
   });
   if (existsSync(join(clientDir, 'index.html'))) {
     app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));

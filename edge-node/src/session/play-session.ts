@@ -301,6 +301,14 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     return this.endInfo;
   }
 
+  /** The encoder's stream as mediasoup receives it: bitrate (bit/s) and score (0-10); none before it starts. */
+  async videoStats(): Promise<{ bitrateBps: number; score: number } | undefined> {
+    const producer = this.producer;
+    if (!producer || producer.closed) return undefined;
+    const [stats] = await producer.getStats();
+    return stats ? { bitrateBps: stats.bitrate, score: stats.score } : undefined;
+  }
+
   private watch(process: ManagedProcess, what: string): void {
     process.on('died', (exit) => {
       const how = exit.signal ? `was killed (${exit.signal})` : `exited (code ${exit.code})`;

@@ -1,0 +1,97 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Namespace } from 'socket.io';
+
+/**
+ * The broker's Prometheus metrics, one registry per broker instance (no process-wide
+ * default registry, so two brokers in one test process do not share counters).
+ *
+ * Placement and queue figures are taken where the player feels them: from the moment a
+ * request event arrives on the socket to the moment its acknowledgement leaves, by a
+ * socket middleware — so they cover validation, scoring, the Store and ticket signing.
+ */
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  private readonly placements = new Counter({
+    name: 'edgeplay_placements_total',
+    help: 'Placement requests answered, by outcome (placed, or the error code)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly placementSeconds = new Histogram({
+    name: 'edgeplay_placement_seconds',
+    help: 'Time from a session:request arriving to its answer leaving',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  private readonly queueJoins = new Counter({
+    name: 'edgeplay_queue_joins_total',
+    help: 'Players who joined a waiting queue, by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly sessionEvents = new Counter({
+    name: 'edgeplay_session_events_total',
+    help: 'Session state changes reported by edges connected to this broker',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+
+  constructor(players: Namespace, edges: Namespace, queueLength: () => Promise<number>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'edgeplay_broker_' });
+    new Gauge({
+      name: 'edgeplay_player_sockets',
+      help: 'Player pages connected to this broker process',
+      registers: [this.registry],
+      collect() {
+        this.set(players.sockets.size);
+      },
+    });
+    new Gauge({
+      name: 'edgeplay_edge_sockets',
+      help: 'Edge nodes connected to this broker process',
+      registers: [this.registry],
+      collect() {
+        this.set(edges.sockets.size);
+      },
+    });
+    new Gauge({
+      name: 'edgeplay_queue_length',
+      help: 'Players waiting for a free slot, all titles (shared state: the same on every broker)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await queueLength());
+      },
+    });
+  }
+
+  /** Times and counts the answers to `session:request` and `queue:join` of one player socket. */
+  observePlayerRequests(packet: unknown[]): void {
+    const [event] = packet;
+    if (event !== 'session:request' && event !== 'queue:join') return;
+    const ackAt = packet.length - 1;
+    const ack = packet[ackAt];
+    if (typeof ack !== 'function') return;
+    const stop = event === 'session:request' ? this.placementSeconds.startTimer() : undefined;
+    packet[ackAt] = (answer: unknown, ...rest: unknown[]) => {
+      stop?.();
+      const outcome = outcomeOf(answer, event === 'session:request' ? 'placed' : 'queued');
+      (event === 'session:request' ? this.placements : this.queueJoins).inc({ outcome });
+      (ack as (...args: unknown[]) => void)(answer, ...rest);
+    };
+  }
+
+  /** Counts session state changes the edges report (`edge:session`). */
+  observeEdgeEvents(packet: unknown[]): void {
+    const [event, payload] = packet;
+    if (event !== 'edge:session' || typeof payload !== 'object' || payload === null) return;
+    const state = (payload as { state?: unknown }).state;
+    if (typeof state === 'string' && /^[a-z]{1,16}$/.test(state)) this.sessionEvents.inc({ state });
+  }
+}
+
+function outcomeOf(answer: unknown, success: string): string {
+  if (typeof answer !== 'object' || answer === null) return 'unknown';
+  const { ok, code } = answer as { ok?: unknown; code?: unknown };
+  if (ok === true) return success;
+  return typeof code === 'string' && /^[A-Z_]{1,32}$/.test(code) ? code : 'unknown';
+}
