@@ -1,15 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createChallenge,
   createSessionKey,
   signWithSessionKey,
-  exportPublicKey,
   generateTicketKeyPair,
   newTicketNonce,
   signTicket,
@@ -22,6 +17,7 @@ import { playerJoinMessage, type TicketPayload } from '@edgeplay/shared';
 import { EdgeConfigSchema } from '../src/config.js';
 import { createEdgeNode, type EdgeNode } from '../src/edge-node.js';
 import { isAlive } from '../../e2e/src/process-tree.js';
+import { startBrokerStandIn, type BrokerStandIn } from './broker-stand-in.js';
 
 const EDGE_ID = 'edge-signaling-test';
 const brokerKeys = generateTicketKeyPair();
@@ -29,33 +25,6 @@ const brokerKeys = generateTicketKeyPair();
 const player = createSessionKey(60 * 60 * 1000);
 const sign = (ticketText: string, key = player): string =>
   `0x${signWithSessionKey(key, Buffer.from(playerJoinMessage(ticketText))).toString('hex')}`;
-
-/** Stands in for the broker's /edge namespace: accepts the edge and hands it the ticket key. */
-async function startBrokerStandIn(): Promise<{ url: string; close(): Promise<void>; registered: Promise<void> }> {
-  const http = createServer();
-  const server = new Server(http, { transports: ['websocket'] });
-  let markRegistered: () => void = () => undefined;
-  const registered = new Promise<void>((resolve) => (markRegistered = resolve));
-  server.of('/edge').on('connection', (socket) => {
-    socket.on('edge:register', (_payload: unknown, ack: (answer: unknown) => void) => {
-      ack({ ok: true, brokerPublicKey: exportPublicKey(brokerKeys.publicKey), leaseMs: 10_000 });
-      markRegistered();
-    });
-    socket.on('edge:challenge', (_payload: unknown, ack: (answer: unknown) => void) =>
-      ack({ ok: true, challenge: createChallenge(), chainId: 31337 }),
-    );
-    for (const event of ['edge:heartbeat', 'edge:session']) {
-      socket.on(event, (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true }));
-    }
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    registered,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 function ticket(overrides: Partial<TicketPayload> = {}, key = brokerKeys.privateKey): string {
   const now = Date.now();
@@ -76,7 +45,7 @@ function ticket(overrides: Partial<TicketPayload> = {}, key = brokerKeys.private
 }
 
 describe('edge signaling against junk and bad tickets', () => {
-  let broker: Awaited<ReturnType<typeof startBrokerStandIn>>;
+  let broker: BrokerStandIn;
   let edge: EdgeNode;
   let signalingUrl: string;
   const sockets: Socket[] = [];
@@ -94,7 +63,7 @@ describe('edge signaling against junk and bad tickets', () => {
     socket.timeout(20_000).emitWithAck(event, payload) as Promise<{ ok: boolean; code?: string }>;
 
   beforeAll(async () => {
-    broker = await startBrokerStandIn();
+    broker = await startBrokerStandIn(brokerKeys.publicKey);
     const keystorePath = join(await mkdtemp(join(tmpdir(), 'edgeplay-keystore-')), 'operator.json');
     await createKeystore(keystorePath, 'test-password', { scryptN: 2 ** 10 });
     const config = EdgeConfigSchema.parse({
