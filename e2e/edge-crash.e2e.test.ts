@@ -26,7 +26,9 @@ describe('an edge node killed mid-session', () => {
 
     const processes = descendants(stack.edge.pid ?? -1);
     const names = processes.map((p) => p.name);
-    for (const expected of ['Xvfb', 'ffmpeg', 'mediasoup-worker']) expect(names).toContain(expected);
+    for (const expected of ['Xvfb', 'ffmpeg', 'pulseaudio', 'mediasoup-worker']) expect(names).toContain(expected);
+    // The probe beeps through pacat, into the session's sound server.
+    expect(names).toContain('pacat');
     expect(processes.some((p) => p.args.includes('color-flip.mjs'))).toBe(true);
 
     const edgeExit = new Promise((resolve) => stack.edge.once('exit', resolve));

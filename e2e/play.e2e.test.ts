@@ -23,7 +23,7 @@ describe('playing a real game in the browser', () => {
   });
 
   const sessionProcesses = (): ProcessInfo[] =>
-    descendants(stack.edge.pid ?? -1).filter((p) => ['Xvfb', 'chromium-bsu', 'ffmpeg'].includes(p.name));
+    descendants(stack.edge.pid ?? -1).filter((p) => ['Xvfb', 'chromium-bsu', 'ffmpeg', 'pulseaudio'].includes(p.name));
 
   async function startPlaying(): Promise<void> {
     const { page } = browser;
@@ -97,10 +97,20 @@ describe('playing a real game in the browser', () => {
     expect(withInput.change).toBeGreaterThan(Math.max(5 * withoutInput.change, 0.1));
   });
 
+  it('the game’s music reaches the page', async () => {
+    const { page } = browser;
+    const level = async (): Promise<number> =>
+      Number((await page.getByTestId('stats').getAttribute('data-audio-level')) || 0);
+    // Chromium B.S.U. plays music on its menu and in a level; a session without sound reads 0.
+    await expect.poll(level, { timeout: 10_000, interval: 250 }).toBeGreaterThan(0.02);
+    console.log(`the game's sound level in the page: ${(await level()).toFixed(3)}`);
+  });
+
   it('ending the session stops every process it started', async () => {
     const { page } = browser;
     const running = sessionProcesses();
-    expect(running.map((p) => p.name).sort()).toEqual(['Xvfb', 'chromium-bsu', 'ffmpeg']);
+    // The game, the display, the video and audio encoders, and the session's sound server.
+    expect(running.map((p) => p.name).sort()).toEqual(['Xvfb', 'chromium-bsu', 'ffmpeg', 'ffmpeg', 'pulseaudio']);
     await page.getByRole('button', { name: 'End session' }).click();
     await page.waitForSelector('body[data-state="ended"]');
     expect(await page.getByRole('status').textContent()).toBe('You ended the session.');

@@ -10,6 +10,7 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 # Debian packages: runtime of the stack, browser for tests, and the worker's build deps.
 PACKAGES=(
   xvfb xdotool x11-utils ffmpeg chromium chromium-bsu supertux redis-server procps iproute2 util-linux patch docker-compose
+  pulseaudio pulseaudio-utils libasound2-plugins
   fonts-dejavu-core
   meson ninja-build pkg-config g++ python3
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev

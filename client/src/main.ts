@@ -30,6 +30,7 @@ const catalogStatus = $('catalog-status');
 const titleList = $<HTMLUListElement>('titles');
 const playerSection = $('player');
 const video = $<HTMLVideoElement>('screen');
+const sound = $<HTMLAudioElement>('sound');
 const overlay = $('overlay');
 const notice = $('notice');
 const sessionInfo = $('session-info');
@@ -137,6 +138,11 @@ async function startPlaying(title: TitleSummary): Promise<void> {
     video.srcObject = new MediaStream([opened.track]);
     // Muted autoplay is allowed everywhere; if a browser still refuses, the picture starts on the first click.
     await video.play().catch((error: unknown) => console.warn('video did not start playing by itself', error));
+    // The click on Play lets the page play sound; a title without sound sends no track.
+    sound.srcObject = opened.audioTrack ? new MediaStream([opened.audioTrack]) : null;
+    if (opened.audioTrack) {
+      await sound.play().catch((error: unknown) => console.warn('sound did not start playing by itself', error));
+    }
     notice.textContent = '';
     setState('playing');
     video.focus();
@@ -222,6 +228,7 @@ function showEnded(reason: string): void {
     void document.exitFullscreen().catch((error: unknown) => console.warn('could not leave fullscreen', error));
   session = undefined;
   video.srcObject = null;
+  sound.srcObject = null;
   overlay.textContent = '';
   notice.textContent = `${reason[0]?.toUpperCase() ?? ''}${reason.slice(1)}.`;
   setState('ended');

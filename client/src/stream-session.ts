@@ -21,7 +21,7 @@ export interface StreamSessionEvents {
 
 /**
  * The page's side of one session: signaling with the edge, a recv transport for the
- * picture, and a send transport whose data channel carries input to the game.
+ * picture and the sound, and a send transport whose data channel carries input to the game.
  */
 export class StreamSession {
   readonly edge: Socket;
@@ -47,23 +47,26 @@ export class StreamSession {
     );
   }
 
-  /** Connects to the edge named in the placement and returns the game's video track. */
+  /**
+   * Connects to the edge named in the placement and returns the game's video track, and
+   * its audio track unless the title has no sound.
+   */
   static async open(
     placement: SessionPlacement,
     playerKey: PlayerKey,
     events: StreamSessionEvents,
-  ): Promise<{ session: StreamSession; track: MediaStreamTrack }> {
+  ): Promise<{ session: StreamSession; track: MediaStreamTrack; audioTrack: MediaStreamTrack | undefined }> {
     const session = new StreamSession(placement, playerKey, events);
     try {
-      const track = await session.setUp();
-      return { session, track };
+      const { track, audioTrack } = await session.setUp();
+      return { session, track, audioTrack };
     } catch (error) {
       session.close();
       throw error;
     }
   }
 
-  private async setUp(): Promise<MediaStreamTrack> {
+  private async setUp(): Promise<{ track: MediaStreamTrack; audioTrack: MediaStreamTrack | undefined }> {
     const { ticket } = this.placement;
     const signature = await this.playerKey.sign(playerJoinMessage(ticket));
     const join = await request<JoinAnswer & { ok: true }>(this.edge, 'session:join', { ticket, signature });
@@ -77,13 +80,9 @@ export class StreamSession {
     });
     const video = consumers.find((consumer) => consumer.kind === 'video');
     if (!video) throw new Error('the node sent no video');
-    const consumer = await this.recvTransport.consume({
-      id: video.id,
-      producerId: video.producerId,
-      kind: video.kind,
-      rtpParameters: video.rtpParameters as types.RtpParameters,
-    });
-    await request(this.edge, 'media:resume', { consumerId: consumer.id });
+    const consumer = await this.receive(this.recvTransport, video);
+    const audio = consumers.find((info) => info.kind === 'audio');
+    const sound = audio ? await this.receive(this.recvTransport, audio) : undefined;
 
     const send = await request<{ transport: TransportInfo }>(this.edge, 'transport:create', {
       direction: 'send',
@@ -99,7 +98,25 @@ export class StreamSession {
       );
     });
     this.input = await this.sendTransport.produceData({ label: INPUT_CHANNEL_LABEL, ordered: true });
-    return consumer.track;
+    return { track: consumer.track, audioTrack: sound?.track };
+  }
+
+  /**
+   * Consumes one of the edge's producers and resumes it. Sound and picture get separate
+   * stream ids on purpose: the browser then does not lip-sync them, which would hold the
+   * picture back whenever the audio jitter buffer is deeper; in a game, the picture's
+   * latency matters more than exact sync.
+   */
+  private async receive(transport: types.Transport, info: ConsumerInfo): Promise<types.Consumer> {
+    const consumer = await transport.consume({
+      id: info.id,
+      producerId: info.producerId,
+      kind: info.kind,
+      rtpParameters: info.rtpParameters as types.RtpParameters,
+      streamId: `edgeplay-${info.kind}`,
+    });
+    await request(this.edge, 'media:resume', { consumerId: consumer.id });
+    return consumer;
   }
 
   private wireConnect(transport: types.Transport): void {

@@ -11,6 +11,17 @@ export interface StreamStats {
   packetsLost: number;
   /** Median measured input-to-photon time of recent inputs (PhotonTimer); set by the page. */
   inputToPhotonMs?: number | undefined;
+  /** The sound: bitrate over the last interval, and packets received so far. */
+  audioKbps: number | undefined;
+  audioPackets: number;
+  /**
+   * How loud it was over the last interval, 0 (silence) to 1 (full scale): the root mean
+   * square of the browser's audio level (its per-frame peak) over the interval, from the
+   * growth of totalAudioEnergy over totalSamplesDuration.
+   */
+  audioLevel: number | undefined;
+  /** Mean time sound waited in the jitter buffer over the last interval. */
+  audioJitterBufferMs: number | undefined;
 }
 
 interface Sample {
@@ -20,6 +31,11 @@ interface Sample {
   jitterEmitted: number;
   decodeTime: number;
   framesDecoded: number;
+  audioBytes: number;
+  audioEnergy: number;
+  audioDuration: number;
+  audioJitterDelay: number;
+  audioJitterEmitted: number;
 }
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
@@ -31,8 +47,10 @@ export class StreamStatsReader {
   read(report: RTCStatsReport): StreamStats {
     let inbound: Record<string, unknown> | undefined;
     let pair: Record<string, unknown> | undefined;
+    let audio: Record<string, unknown> | undefined;
     report.forEach((entry: Record<string, unknown>) => {
       if (entry.type === 'inbound-rtp' && entry.kind === 'video') inbound = entry;
+      if (entry.type === 'inbound-rtp' && entry.kind === 'audio') audio = entry;
       if (entry.type === 'candidate-pair' && entry.state === 'succeeded' && (entry.nominated || !pair)) pair = entry;
     });
     const sample: Sample = {
@@ -42,6 +60,11 @@ export class StreamStatsReader {
       jitterEmitted: num(inbound?.jitterBufferEmittedCount),
       decodeTime: num(inbound?.totalDecodeTime),
       framesDecoded: num(inbound?.framesDecoded),
+      audioBytes: num(audio?.bytesReceived),
+      audioEnergy: num(audio?.totalAudioEnergy),
+      audioDuration: num(audio?.totalSamplesDuration),
+      audioJitterDelay: num(audio?.jitterBufferDelay),
+      audioJitterEmitted: num(audio?.jitterBufferEmittedCount),
     };
     const last = this.last;
     this.last = sample;
@@ -58,6 +81,20 @@ export class StreamStatsReader {
       decodeMs: last ? per(sample.decodeTime - last.decodeTime, sample.framesDecoded - last.framesDecoded) : undefined,
       framesDecoded: sample.framesDecoded,
       packetsLost: num(inbound?.packetsLost),
+      audioKbps:
+        audio && last && sample.at > last.at
+          ? ((sample.audioBytes - last.audioBytes) * 8) / (sample.at - last.at)
+          : undefined,
+      audioPackets: num(audio?.packetsReceived),
+      // totalAudioEnergy sums level² × duration, so energy ÷ duration is the mean square level.
+      audioLevel:
+        audio && last && sample.audioDuration > last.audioDuration
+          ? Math.sqrt((sample.audioEnergy - last.audioEnergy) / (sample.audioDuration - last.audioDuration))
+          : undefined,
+      audioJitterBufferMs:
+        audio && last
+          ? per(sample.audioJitterDelay - last.audioJitterDelay, sample.audioJitterEmitted - last.audioJitterEmitted)
+          : undefined,
     };
   }
 }
@@ -69,6 +106,9 @@ export function formatStats(stats: StreamStats): string {
   return (
     `${show(stats.fps)} fps · ${rate} Mbit/s · RTT ${show(stats.rttMs)} ms\n` +
     `jitter buffer ${show(stats.jitterBufferMs)} ms · decode ${show(stats.decodeMs, 1)} ms · lost ${stats.packetsLost}\n` +
-    `input → picture ${show(stats.inputToPhotonMs)} ms`
+    `input → picture ${show(stats.inputToPhotonMs)} ms` +
+    (stats.audioKbps === undefined
+      ? ''
+      : `\nsound ${show(stats.audioKbps)} kbit/s · buffer ${show(stats.audioJitterBufferMs)} ms`)
   );
 }

@@ -27,6 +27,9 @@ describe('title manifest', () => {
     const parsed = TitleManifestSchema.parse({ ...manifest, args: undefined, env: undefined });
     expect(parsed.args).toEqual([]);
     expect(parsed.env).toEqual({});
+    // Sound is captured unless the manifest says the title has none.
+    expect(parsed.audio).toBe(true);
+    expect(TitleManifestSchema.parse({ ...manifest, audio: false }).audio).toBe(false);
   });
 
   it.each([
@@ -36,6 +39,7 @@ describe('title manifest', () => {
     ['a resolution beyond 4K', { resolution: { width: 7680, height: 4320 } }],
     ['args that are not strings', { args: [1, 2] }],
     ['an env name with a space', { env: { 'BAD NAME': '1' } }],
+    ['audio given as a word', { audio: 'off' }],
     ['an unknown field', { shell: 'rm -rf /' }],
   ])('refuses %s, naming the field', (_what, change) => {
     let message = '';

@@ -10,6 +10,8 @@ export interface TitleProcessOptions {
   /** Folder holding the manifest; `${TITLE_DIR}` in args and env expands to it. */
   titleDir: string;
   display: string;
+  /** Where its sound goes (the session's PulseAudio server); without it, SDL plays to nothing. */
+  soundEnv?: Record<string, string>;
   logger: Logger;
 }
 
@@ -36,6 +38,7 @@ export class TitleProcess {
       DISPLAY: display,
       LANG: 'C.UTF-8',
       SDL_AUDIODRIVER: 'dummy',
+      ...options.soundEnv,
       ...Object.fromEntries(Object.entries(manifest.env).map(([key, value]) => [key, expand(value, titleDir)])),
     };
     const proc = new ManagedProcess({

@@ -18,6 +18,7 @@ import type { ManagedProcess } from '../runtime/managed-process.js';
 import { TitleProcess } from '../runtime/title-process.js';
 import { startVideoEncoder } from '../runtime/video-encoder.js';
 import { VirtualDisplay } from '../runtime/virtual-display.js';
+import { SessionAudio } from './session-audio.js';
 
 const H264_PAYLOAD_TYPE = 125;
 
@@ -59,6 +60,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
   private display: VirtualDisplay | undefined;
   private title: TitleProcess | undefined;
   private encoder: ManagedProcess | undefined;
+  private audio: SessionAudio | undefined;
   private injector: XTestInjector | undefined;
   private plainTransport: mediasoup.types.PlainTransport | undefined;
   private directTransport: mediasoup.types.DirectTransport | undefined;
@@ -90,7 +92,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
 
   /** Pids of every process this session runs (for health checks and tests). */
   get pids(): number[] {
-    return [this.display?.process.pid, this.title?.process.pid, this.encoder?.pid].filter(
+    return [this.display?.process.pid, this.title?.process.pid, this.encoder?.pid, ...(this.audio?.pids ?? [])].filter(
       (pid): pid is number => pid !== undefined,
     );
   }
@@ -114,10 +116,17 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     const { width, height } = manifest.resolution;
     this.display = await VirtualDisplay.start({ width, height, logger: this.log });
     this.watch(this.display.process, 'display server');
+    if (manifest.audio) {
+      // Before the title: it needs the sound server's address in its environment.
+      this.audio = await SessionAudio.start({ router, sessionId: this.id, logger: this.log });
+      this.watch(this.audio.sound.process, 'sound server');
+      this.watch(this.audio.encoder, 'audio encoder');
+    }
     this.title = await TitleProcess.start({
       manifest,
       titleDir: this.options.titleDir,
       display: this.display.display,
+      ...(this.audio ? { soundEnv: this.audio.titleEnv } : {}),
       logger: this.log,
     });
     this.watch(this.title.process, 'game');
@@ -213,10 +222,18 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     if (!this.options.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw makeError(ErrorCode.INVALID_MESSAGE, 'this browser cannot decode the stream (H.264 is required)');
     }
-    const consumer = await this.transport(recvId).consume({ producerId: producer.id, rtpCapabilities, paused: true });
-    this.consumers.set(consumer.id, consumer);
-    consumer.on('producerclose', () => this.consumers.delete(consumer.id));
-    return [{ id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters }];
+    const producers = [producer];
+    const audio = this.audio?.producer;
+    if (audio && this.options.router.canConsume({ producerId: audio.id, rtpCapabilities })) producers.push(audio);
+    else if (audio) this.log.warn('this browser cannot decode Opus; streaming the picture without sound');
+    const answers: ConsumerInfo[] = [];
+    for (const { id: producerId } of producers) {
+      const consumer = await this.transport(recvId).consume({ producerId, rtpCapabilities, paused: true });
+      this.consumers.set(consumer.id, consumer);
+      consumer.on('producerclose', () => this.consumers.delete(consumer.id));
+      answers.push({ id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters });
+    }
+    return answers;
   }
 
   async resume(consumerId: string): Promise<void> {
@@ -224,7 +241,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     if (!consumer) throw makeError(ErrorCode.INVALID_MESSAGE, 'no such consumer in this session');
     await consumer.resume();
     // The encoder's next keyframe is at most one GOP away; asking costs nothing.
-    await consumer.requestKeyFrame();
+    if (consumer.kind === 'video') await consumer.requestKeyFrame();
   }
 
   async produceData(
@@ -285,6 +302,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     this.plainTransport?.close();
     const results: PromiseSettledResult<unknown>[] = await Promise.allSettled([
       this.encoder?.close(),
+      this.audio?.close(),
       this.injector?.close(),
       this.title?.close(),
     ]);

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // EdgePlay's latency probe title: one window filling the display that flips between
-// black and white on every key press. It exists to measure input-to-photon time (the
-// reaction is one redraw, ~1 ms); real titles prove playability, this one proves speed.
+// black and white on every key press, and beeps. It exists to measure input-to-photon
+// time (the reaction is one redraw, ~1 ms) and to prove that sound reaches the player;
+// real titles prove playability, this one proves speed.
 import x11 from 'x11';
+import { createBeeper } from './beep.mjs';
 
 const KEY_PRESS = 2;
 const EXPOSE = 12;
@@ -33,10 +35,12 @@ x11.createClient({ display: process.env.DISPLAY ?? ':0' }, (error, display) => {
     X.PolyFillRectangle(wid, gc, [0, 0, width, height]);
   };
 
+  const beep = createBeeper();
   X.on('event', (event) => {
     if (event.type === KEY_PRESS) {
       current = 1 - current;
       paint();
+      beep();
     } else if (event.type === EXPOSE) {
       paint();
     }

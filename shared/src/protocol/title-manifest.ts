@@ -25,6 +25,8 @@ export const TitleManifestSchema = z.strictObject({
     height: z.int().min(120).max(2160),
   }),
   fps: z.int().min(10).max(120),
+  /** Whether the session captures the title's sound (a private PulseAudio server, Opus). */
+  audio: z.boolean().default(true),
 });
 
 export type TitleManifest = z.infer<typeof TitleManifestSchema>;
