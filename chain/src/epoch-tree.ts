@@ -20,6 +20,7 @@ const LEAF_ENCODING = ['address', 'uint256'];
 /** What StandardMerkleTree.dump() returns and StandardMerkleTree.load() reads (not exported by name). */
 export type EpochTreeDump = ReturnType<StandardMerkleTree<[string, string]>['dump']>;
 const WORD = 32;
+const UINT64_MAX = 2n ** 64n - 1n;
 
 export interface EpochClaim {
   /** EIP-55 checksummed. */
@@ -78,9 +79,9 @@ export async function buildEpochTree(amounts: ReadonlyMap<string, bigint>): Prom
     if (typeof amount !== 'bigint' || amount < 0n || amount > MAX_CUMULATIVE_AMOUNT) {
       throw makeError(ErrorCode.INVALID_MESSAGE, `amount of ${account} must be a bigint in [0, 2^128)`);
     }
-    encoded.fill(0, 0, 12);
     encoded.write(key.slice(2), 12, 'hex');
-    encoded.write(amount.toString(16).padStart(64, '0'), WORD, 'hex');
+    encoded.writeBigUInt64BE(amount >> 64n, 48); // bytes 32..47 stay zero: amounts fit 128 bits
+    encoded.writeBigUInt64BE(amount & UINT64_MAX, 56);
     keccak(encoded, inner, 0);
     keccak(inner, leafHashes, leaves.length * WORD);
     const leaf = { account, amount, treeIndex: -1 };
@@ -106,15 +107,19 @@ export async function buildEpochTree(amounts: ReadonlyMap<string, bigint>): Prom
     (leaves[leafIndex] as Leaf).treeIndex = treeIndex;
   });
 
-  // Every internal node hashes its children, smaller first.
-  const pair = Buffer.alloc(2 * WORD);
+  // Every internal node hashes its children, smaller first. The two children are adjacent in
+  // the array, so in order they are hashed in place; only a swapped pair is copied.
+  const swapped = Buffer.alloc(2 * WORD);
   for (let i = size - 1 - count; i >= 0; i -= 1) {
     const left = (2 * i + 1) * WORD;
     const right = left + WORD;
-    const leftFirst = nodes.compare(nodes, left, left + WORD, right, right + WORD) >= 0;
-    nodes.copy(pair, 0, leftFirst ? left : right, (leftFirst ? left : right) + WORD);
-    nodes.copy(pair, WORD, leftFirst ? right : left, (leftFirst ? right : left) + WORD);
-    keccak(pair, nodes, i * WORD);
+    if (nodes.compare(nodes, left, right, right, right + WORD) >= 0) {
+      keccak(nodes.subarray(left, right + WORD), nodes, i * WORD);
+    } else {
+      nodes.copy(swapped, 0, right, right + WORD);
+      nodes.copy(swapped, WORD, left, right);
+      keccak(swapped, nodes, i * WORD);
+    }
   }
 
   const hexAt = (index: number): string => `0x${nodes.toString('hex', index * WORD, index * WORD + WORD)}`;
