@@ -190,7 +190,15 @@ async function main(): Promise<void> {
     const report = await measure(provider);
     const manifest = JSON.parse(await readFile(join(BUILD_DIR, 'manifest.json'), 'utf8')) as { solc: string };
     const anvilVersion = (await provider.send('web3_clientVersion', [])) as string;
-    const markdown = render({ ...report, solc: manifest.solc, anvilVersion, loadBefore, loadAfter: loadavg()[0] ?? 0 });
+    const { hardFork } = (await provider.send('anvil_nodeInfo', [])) as { hardFork: string };
+    const markdown = render({
+      ...report,
+      solc: manifest.solc,
+      anvilVersion,
+      hardFork,
+      loadBefore,
+      loadAfter: loadavg()[0] ?? 0,
+    });
     console.log(markdown);
     if (OPERATORS === DEFAULT_OPERATORS) {
       await writeBenchSection(join(ROOT, 'docs', 'benchmarks.md'), 'settlement', markdown);
@@ -312,6 +320,7 @@ function render(report: {
   proofLengths: Map<number, number>;
   solc: string;
   anvilVersion: string;
+  hardFork: string;
   loadBefore: number;
   loadAfter: number;
 }): string {
@@ -339,7 +348,7 @@ function render(report: {
   return `## Settlement: epoch roots and claims
 
 Measured by \`node --import tsx chain/bench/settlement-bench.ts\` (the last step of \`npm run bench\`) on ${date}:
-${machine}, Node ${process.version}, ${report.anvilVersion} (default hardfork), solc ${report.solc}
+${machine}, Node ${process.version}, ${report.anvilVersion} (its default hardfork, ${report.hardFork}), solc ${report.solc}
 (optimizer ${COMPILER_SETTINGS.optimizer.runs.toLocaleString('en-US')} runs, via IR: ${COMPILER_SETTINGS.viaIR ? 'yes' : 'no'}, EVM ${COMPILER_SETTINGS.evmVersion}).
 Load average (1 min) ${report.loadBefore.toFixed(1)} before and ${report.loadAfter.toFixed(1)} after: the machine is shared, so times vary.
 
