@@ -57,4 +57,8 @@ if ! cmp -s "$worker_bin" "$target" 2>/dev/null; then
   cp "$worker_bin" "$target.tmp" && mv "$target.tmp" "$target"
 fi
 say "mediasoup worker: $target"
+
+# The settlement contracts: compiled by solc-js from the npm package (offline), cached by a
+# hash of their sources, compiler and settings in chain/build.
+npm run --silent build -w chain >&2
 say "ready"
