@@ -13,6 +13,7 @@ export default defineConfig({
             'shared/test/**/*.test.ts',
             'server/test/**/*.test.ts',
             'edge-node/test/**/*.test.ts',
+            'client/test/**/*.test.ts',
             'deploy/**/*.test.ts',
           ],
           testTimeout: 30_000,

@@ -9,6 +9,7 @@ import {
   TitleSummarySchema,
   type TitleSummary,
 } from '@edgeplay/shared';
+import { startInputCapture, type InputCapture } from './input/input-capture.js';
 import { probeCandidates } from './latency-probe.js';
 import { createPlayerKey } from './player-key.js';
 import { z } from 'zod';
@@ -32,6 +33,7 @@ const overlay = $('overlay');
 const notice = $('notice');
 const sessionInfo = $('session-info');
 const endButton = $<HTMLButtonElement>('end');
+const mouseLock = $<HTMLInputElement>('mouse-lock');
 
 const CATALOG_RETRY_MS = 3000;
 
@@ -43,6 +45,7 @@ let session: StreamSession | undefined;
 let waiting: { titleId: string; entryId: string } | undefined;
 let leaveQueue: (() => void) | undefined;
 let statsTimer: number | undefined;
+let input: InputCapture | undefined;
 
 function setState(state: PageState): void {
   document.body.dataset.state = state;
@@ -128,6 +131,15 @@ async function startPlaying(title: TitleSummary): Promise<void> {
     notice.textContent = '';
     setState('playing');
     video.focus();
+    // The title says how it reads the mouse; the player can switch (mouse-look or not).
+    mouseLock.checked = title.mouse === 'relative';
+    const active = opened.session;
+    input = startInputCapture({
+      video,
+      send: (event) => active.send(event),
+      mouse: title.mouse ?? 'absolute',
+      gamepads: title.gamepad === true,
+    });
     startStats(opened.session);
   } catch (error) {
     session?.close();
@@ -196,6 +208,8 @@ function startStats(active: StreamSession): void {
 
 function showEnded(reason: string): void {
   window.clearInterval(statsTimer);
+  input?.stop();
+  input = undefined;
   session = undefined;
   video.srcObject = null;
   overlay.textContent = '';
@@ -204,17 +218,7 @@ function showEnded(reason: string): void {
   void loadCatalog();
 }
 
-/** Keys the page keeps for itself (so a player can always leave fullscreen or the tab). */
-const PAGE_KEYS = new Set(['F5', 'F11', 'F12']);
-
-function onKey(event: KeyboardEvent, down: boolean): void {
-  if (!session || document.body.dataset.state !== 'playing' || event.repeat || PAGE_KEYS.has(event.code)) return;
-  event.preventDefault();
-  session.send({ type: 'key', code: event.code, down, t: performance.now() });
-}
-
-window.addEventListener('keydown', (event) => onKey(event, true));
-window.addEventListener('keyup', (event) => onKey(event, false));
+mouseLock.addEventListener('change', () => input?.setMouseMode(mouseLock.checked ? 'relative' : 'absolute'));
 endButton.addEventListener('click', () => {
   if (waiting) {
     void request(broker, 'queue:leave', waiting).catch((error: unknown) =>
