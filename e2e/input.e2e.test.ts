@@ -169,32 +169,47 @@ describe('mouse and gamepad input', () => {
       await page.waitForTimeout(150);
       await set(false);
     };
-    /** The largest scene change from `from` seen over `ms`, sampled every 100 ms. */
-    const largestChange = async (from: number[], ms: number): Promise<{ change: number; last: number[] }> => {
+    /**
+     * Samples the picture every 100 ms for up to `ms`: when it first looks like another
+     * scene than `from` (if `stopAt` is set), and the largest change seen. The game takes
+     * from under a second to several when the machine is busy, so reactions are waited
+     * for rather than looked for in a fixed window.
+     */
+    const watch = async (
+      from: number[],
+      ms: number,
+      stopAt?: number,
+    ): Promise<{ afterMs: number | undefined; change: number; last: number[] }> => {
+      const started = Date.now();
       let change = 0;
       let last = from;
-      for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+      while (Date.now() - started < ms) {
         await page.waitForTimeout(100);
         last = await snapshot(page);
         change = Math.max(change, sceneChange(from, last));
+        if (stopAt !== undefined && change > stopAt) return { afterMs: Date.now() - started, change, last };
       }
-      return { change, last };
+      return { afterMs: undefined, change, last };
     };
+    const SCENE = 0.1;
     // Let the menu settle (the stream may start mid-fade).
     await page.waitForTimeout(1000);
     const menu = await snapshot(page);
     await press(9); // Start → Enter: a new game.
-    const started = await largestChange(menu, 2000);
-    const level = await snapshot(page);
-    const withoutInput = await largestChange(level, 1500);
+    const started = await watch(menu, 10_000, SCENE);
+    await page.waitForTimeout(1000);
+    // Control: the level left alone (its background scrolls) is not another scene.
+    const withoutInput = await watch(await snapshot(page), 3000);
     await press(8); // Back → Escape: to the menu.
-    const withPad = await largestChange(withoutInput.last, 1500);
+    const left = await watch(withoutInput.last, 10_000, SCENE);
     console.log(
-      `largest scene change: 2 s after Start ${started.change.toFixed(3)}; 1.5 s without input ` +
-        `${withoutInput.change.toFixed(3)}; 1.5 s after Back ${withPad.change.toFixed(3)}`,
+      `scene change after Start ${started.change.toFixed(3)} (${started.afterMs ?? 'none in 10000'} ms); ` +
+        `3 s without input ${withoutInput.change.toFixed(3)}; after Back ${left.change.toFixed(3)} ` +
+        `(${left.afterMs ?? 'none in 10000'} ms)`,
     );
-    expect(started.change).toBeGreaterThan(0.1);
-    expect(withPad.change).toBeGreaterThan(Math.max(5 * withoutInput.change, 0.1));
+    expect(started.afterMs).toBeDefined();
+    expect(withoutInput.change).toBeLessThan(SCENE / 2);
+    expect(left.afterMs).toBeDefined();
   });
 
   it('stops reading the gamepad when the session ends', async () => {
