@@ -14,6 +14,7 @@ export default defineConfig({
             'server/test/**/*.test.ts',
             'edge-node/test/**/*.test.ts',
             'chain/test/**/*.test.ts',
+            'client/test/**/*.test.ts',
             'deploy/**/*.test.ts',
           ],
           testTimeout: 30_000,

@@ -9,6 +9,7 @@ import {
   TitleSummarySchema,
   type TitleSummary,
 } from '@edgeplay/shared';
+import { startInputCapture, type InputCapture } from './input/input-capture.js';
 import { probeCandidates } from './latency-probe.js';
 import { createPlayerKey } from './player-key.js';
 import { z } from 'zod';
@@ -41,6 +42,7 @@ const summarySection = $('summary');
 const summaryList = $('summary-list');
 /** Where the page remembers whether the player wants the stats overlay. */
 const STATS_PREF = 'edgeplay.stats';
+const mouseLock = $<HTMLInputElement>('mouse-lock');
 
 const CATALOG_RETRY_MS = 3000;
 
@@ -55,6 +57,7 @@ let statsTimer: number | undefined;
 /** The running session's input-to-photon timer and its summary, while one plays. */
 let photon: PhotonTimer | undefined;
 let summary: SessionSummary | undefined;
+let input: InputCapture | undefined;
 
 function setState(state: PageState): void {
   document.body.dataset.state = state;
@@ -146,6 +149,20 @@ async function startPlaying(title: TitleSummary): Promise<void> {
     notice.textContent = '';
     setState('playing');
     video.focus();
+    // The title says how it reads the mouse; the player can switch (mouse-look or not).
+    mouseLock.checked = title.mouse === 'relative';
+    const active = opened.session;
+    input = startInputCapture({
+      video,
+      send: (event) => {
+        const sent = active.send(event);
+        // Presses (not releases or motion) are what the picture answers: time those.
+        if (sent && (event.type === 'key' || event.type === 'button') && event.down) photon?.inputSent();
+        return sent;
+      },
+      mouse: title.mouse ?? 'absolute',
+      gamepads: title.gamepad === true,
+    });
     startStats(opened.session);
   } catch (error) {
     session?.close();
@@ -226,6 +243,8 @@ function showEnded(reason: string): void {
   summary = undefined;
   if (document.fullscreenElement)
     void document.exitFullscreen().catch((error: unknown) => console.warn('could not leave fullscreen', error));
+  input?.stop();
+  input = undefined;
   session = undefined;
   video.srcObject = null;
   sound.srcObject = null;
@@ -255,18 +274,7 @@ function setStatsVisible(visible: boolean): void {
   localStorage.setItem(STATS_PREF, visible ? 'on' : 'off');
 }
 
-/** Keys the page keeps for itself (so a player can always leave fullscreen or the tab). */
-const PAGE_KEYS = new Set(['F5', 'F11', 'F12']);
-
-function onKey(event: KeyboardEvent, down: boolean): void {
-  if (!session || document.body.dataset.state !== 'playing' || event.repeat || PAGE_KEYS.has(event.code)) return;
-  event.preventDefault();
-  session.send({ type: 'key', code: event.code, down, t: performance.now() });
-  if (down) photon?.inputSent();
-}
-
-window.addEventListener('keydown', (event) => onKey(event, true));
-window.addEventListener('keyup', (event) => onKey(event, false));
+mouseLock.addEventListener('change', () => input?.setMouseMode(mouseLock.checked ? 'relative' : 'absolute'));
 endButton.addEventListener('click', () => {
   if (waiting) {
     void request(broker, 'queue:leave', waiting).catch((error: unknown) =>

@@ -24,6 +24,7 @@ import { createEdgeMetrics } from './telemetry/edge-metrics.js';
 import { probeGpus } from './telemetry/gpu-probe.js';
 import { capabilitiesOf, probeMachine, type MachineProbe } from './telemetry/machine-probe.js';
 import { MediaWorker } from './sfu/media-worker.js';
+import { describeGamepadSupport, probeUinput } from './input/uinput-probe.js';
 import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
 import { attachPlayerHandlers, type PlayerSocket } from './signaling/player-handlers.js';
@@ -117,6 +118,8 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       titles = await loadTitles(config.titlesDir, config.titles);
       machine = await probeMachine(log, config.gpuClass);
       log.info({ titles: [...titles.keys()] }, 'titles loaded');
+      const uinput = await probeUinput();
+      log.info({ uinput }, describeGamepadSupport(uinput));
       media = await MediaWorker.start({ logger: log, rtcMinPort: config.rtcMinPort, rtcMaxPort: config.rtcMaxPort });
       media.on('died', () => {
         for (const session of sessions.values())

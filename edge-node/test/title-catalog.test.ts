@@ -45,6 +45,20 @@ describe('loadTitles', () => {
     });
   });
 
+  it('refuses a gamepadMap that names a key it cannot press, saying which', async () => {
+    const gamepadMap = { buttons: { '9': 'Enter' }, axes: { '0-': 'KeyLeft' } };
+    const dir = await dirWith({ 'pad.json': JSON.stringify({ ...good, gamepadMap }) });
+    await expect(loadTitles(dir)).rejects.toMatchObject({
+      code: ErrorCode.INVALID_MESSAGE,
+      message: expect.stringMatching(/pad\.json: gamepadMap axis 0- names "KeyLeft"/),
+    });
+  });
+
+  it('loads the sample titles’ gamepad maps', async () => {
+    const titles = await loadTitles(join(import.meta.dirname, '..', 'titles'));
+    expect(titles.get('chromium-bsu')?.manifest.gamepadMap?.buttons?.['9']).toBe('Enter');
+  });
+
   it('refuses a title id declared twice', async () => {
     const dir = await dirWith({ 'a.json': JSON.stringify(good), 'b.json': JSON.stringify(good) });
     await expect(loadTitles(dir)).rejects.toMatchObject({ message: expect.stringContaining('declared twice') });

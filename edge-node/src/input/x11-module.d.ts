@@ -21,6 +21,8 @@ declare module 'x11' {
   export interface XTestExtension {
     KeyPress: number;
     KeyRelease: number;
+    ButtonPress: number;
+    ButtonRelease: number;
     MotionNotify: number;
     FakeInput(type: number, detail: number, time: number, wid: number, x: number, y: number): void;
   }

@@ -1,7 +1,5 @@
 import { once } from 'node:events';
 import * as x11 from 'x11';
-import type { Logger } from 'pino';
-import type { InputEvent } from '@edgeplay/shared';
 import { keysymForCode } from './key-map.js';
 
 /** Connects to an X display, rejecting with a clear error instead of hanging. */
@@ -23,7 +21,7 @@ export function connectX11(display: string, timeoutMs = 5000): Promise<x11.X11Di
 /**
  * Injects the player's input into the session's display through XTEST over one
  * persistent X connection (~3 ms a key, against ~33 ms for spawning xdotool per key).
- * There is no window manager, so keyboard focus follows the pointer: the pointer is
+ * There is no window manager, so keyboard focus follows the pointer: the pointer starts
  * parked in the middle of the screen, over the title's window.
  */
 export class XTestInjector {
@@ -33,10 +31,11 @@ export class XTestInjector {
     private readonly connection: x11.X11Display,
     private readonly xtest: x11.XTestExtension,
     private readonly keycodes: Map<number, number>,
-    private readonly logger: Logger,
+    /** The display's size in pixels: where absolute motion is clamped to. */
+    readonly screen: { width: number; height: number },
   ) {}
 
-  static async connect(display: string, logger: Logger): Promise<XTestInjector> {
+  static async connect(display: string): Promise<XTestInjector> {
     const connection = await connectX11(display);
     const client = connection.client;
     try {
@@ -54,40 +53,43 @@ export class XTestInjector {
       });
       const screen = connection.screen[0];
       if (!screen) throw new Error(`display ${display} has no screen`);
-      xtest.FakeInput(
-        xtest.MotionNotify,
-        0,
-        0,
-        screen.root,
-        Math.floor(screen.pixel_width / 2),
-        Math.floor(screen.pixel_height / 2),
-      );
-      return new XTestInjector(connection, xtest, keycodes, logger);
+      const injector = new XTestInjector(connection, xtest, keycodes, {
+        width: screen.pixel_width,
+        height: screen.pixel_height,
+      });
+      injector.moveTo(Math.floor(screen.pixel_width / 2), Math.floor(screen.pixel_height / 2));
+      return injector;
     } catch (error) {
       client.terminate();
       throw error;
     }
   }
 
-  /** Injects one input event; returns false when the key has no mapping on this display. */
-  inject(event: InputEvent): boolean {
-    if (this.closed) return false;
-    switch (event.type) {
-      case 'key': {
-        const keysym = keysymForCode(event.code);
-        const keycode = keysym === undefined ? undefined : this.keycodes.get(keysym);
-        if (keycode === undefined) {
-          this.logger.debug({ code: event.code }, 'key has no mapping; ignored');
-          return false;
-        }
-        this.xtest.FakeInput(event.down ? this.xtest.KeyPress : this.xtest.KeyRelease, keycode, 0, 0, 0, 0);
-        return true;
-      }
-      default: {
-        const never: never = event.type;
-        return never;
-      }
-    }
+  /** Presses or releases a key; false when the code has no key on this display. */
+  key(code: string, down: boolean): boolean {
+    const keysym = keysymForCode(code);
+    const keycode = keysym === undefined ? undefined : this.keycodes.get(keysym);
+    if (this.closed || keycode === undefined) return false;
+    this.xtest.FakeInput(down ? this.xtest.KeyPress : this.xtest.KeyRelease, keycode, 0, 0, 0, 0);
+    return true;
+  }
+
+  /** Moves the pointer to a screen pixel (the caller clamps it to `screen`). */
+  moveTo(x: number, y: number): void {
+    // Window None: the root window of the screen the pointer is on.
+    if (!this.closed) this.xtest.FakeInput(this.xtest.MotionNotify, 0, 0, 0, x, y);
+  }
+
+  /** Moves the pointer by a step; the X server keeps it on the screen. */
+  moveBy(dx: number, dy: number): void {
+    // detail 1: relative motion (XTEST's "is relative" flag).
+    if (!this.closed) this.xtest.FakeInput(this.xtest.MotionNotify, 1, 0, 0, dx, dy);
+  }
+
+  /** Presses or releases an X core button (1–3 mouse, 4–7 wheel). */
+  button(button: number, down: boolean): void {
+    if (!this.closed)
+      this.xtest.FakeInput(down ? this.xtest.ButtonPress : this.xtest.ButtonRelease, button, 0, 0, 0, 0);
   }
 
   async close(): Promise<void> {

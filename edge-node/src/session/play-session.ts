@@ -12,8 +12,7 @@ import {
   type TitleManifest,
   type TransportInfo,
 } from '@edgeplay/shared';
-import { parseInputMessage } from '../input/input-message.js';
-import { XTestInjector } from '../input/xtest-injector.js';
+import { SessionInput } from '../input/session-input.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
 import { TitleProcess } from '../runtime/title-process.js';
 import { startVideoEncoder } from '../runtime/video-encoder.js';
@@ -61,7 +60,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
   private title: TitleProcess | undefined;
   private encoder: ManagedProcess | undefined;
   private audio: SessionAudio | undefined;
-  private injector: XTestInjector | undefined;
+  private input: SessionInput | undefined;
   private plainTransport: mediasoup.types.PlainTransport | undefined;
   private directTransport: mediasoup.types.DirectTransport | undefined;
   private producer: mediasoup.types.Producer | undefined;
@@ -130,7 +129,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
       logger: this.log,
     });
     this.watch(this.title.process, 'game');
-    this.injector = await XTestInjector.connect(this.display.display, this.log);
+    this.input = await SessionInput.connect({ display: this.display.display, manifest, logger: this.log });
 
     this.plainTransport = await router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
@@ -266,17 +265,8 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
   }
 
   private onInput(message: Buffer): void {
-    const input = parseInputMessage(message);
-    if (input.ok) {
-      this.injector?.inject(input.event);
-      // Epoch ms with sub-ms precision, comparable with the page's timeOrigin + t on one machine.
-      if (this.log.isLevelEnabled('debug')) {
-        this.log.debug(
-          { input: input.event, injectedAt: performance.timeOrigin + performance.now() },
-          'input injected',
-        );
-      }
-    } else this.emit('inputRejected', { code: input.code, message: input.message });
+    const rejected = this.input?.handle(message);
+    if (rejected) this.emit('inputRejected', { code: rejected.code, message: rejected.message });
   }
 
   /** Ends the session; resolves when every process and transport is gone. Idempotent. */
@@ -303,7 +293,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     const results: PromiseSettledResult<unknown>[] = await Promise.allSettled([
       this.encoder?.close(),
       this.audio?.close(),
-      this.injector?.close(),
+      this.input?.close(),
       this.title?.close(),
     ]);
     // The display goes last: the game and encoder are its clients.

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, makeError, parseOrThrow, TitleManifestSchema, type TitleManifest } from '@edgeplay/shared';
+import { keysymForCode } from '../input/key-map.js';
 
 export interface InstalledTitle {
   manifest: TitleManifest;
@@ -27,6 +28,7 @@ export async function loadTitles(dir: string, only?: readonly string[]): Promise
       );
     }
     const manifest = parseOrThrow(TitleManifestSchema, json, `title manifest ${path}`);
+    checkGamepadMap(manifest, path);
     if (titles.has(manifest.id))
       throw makeError(ErrorCode.INVALID_MESSAGE, `title id "${manifest.id}" is declared twice`);
     if (only === undefined || only.includes(manifest.id)) titles.set(manifest.id, { manifest, dir: dirname(path) });
@@ -36,4 +38,21 @@ export async function loadTitles(dir: string, only?: readonly string[]): Promise
       throw makeError(ErrorCode.TITLE_NOT_FOUND, `title "${id}" was asked for but has no manifest in ${dir}`);
   }
   return titles;
+}
+
+/** A gamepadMap that names a key this node cannot press is a broken manifest, found at boot. */
+function checkGamepadMap(manifest: TitleManifest, path: string): void {
+  const { buttons = {}, axes = {} } = manifest.gamepadMap ?? {};
+  const entries = [
+    ...Object.entries(buttons).map(([index, code]) => [`button ${index}`, code] as const),
+    ...Object.entries(axes).map(([direction, code]) => [`axis ${direction}`, code] as const),
+  ];
+  for (const [input, code] of entries) {
+    if (keysymForCode(code) === undefined) {
+      throw makeError(
+        ErrorCode.INVALID_MESSAGE,
+        `title manifest ${path}: gamepadMap ${input} names "${code}", which is not a key EdgePlay can press`,
+      );
+    }
+  }
 }

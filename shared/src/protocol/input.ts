@@ -1,26 +1,26 @@
 import { z } from 'zod';
+import { PadStateSchema } from './input-gamepad.js';
+import { KeyInputSchema } from './input-key.js';
+import { MouseButtonSchema, PointerDeltaSchema, PointerMoveSchema, WheelSchema } from './input-pointer.js';
+
+export * from './input-key.js';
+export * from './input-pointer.js';
+export * from './input-gamepad.js';
 
 /** The label of the data channel that carries player input. */
 export const INPUT_CHANNEL_LABEL = 'input';
 
-/**
- * A key as the browser names it (`KeyboardEvent.code`, e.g. `ArrowLeft`, `KeyZ`).
- * Physical codes, not characters, so the layout of the player's keyboard does not matter.
- */
-export const KeyCodeSchema = z.string().regex(/^[A-Za-z0-9]{1,24}$/);
-
-export const KeyInputSchema = z.strictObject({
-  type: z.literal('key'),
-  code: KeyCodeSchema,
-  down: z.boolean(),
-  /** Page clock (performance.now) when the key was pressed, for latency measurement. */
-  t: z.number().nonnegative().optional(),
-});
-
-export const InputEventSchema = z.discriminatedUnion('type', [KeyInputSchema]);
+/** Everything a page may send on the input channel, one JSON object per message. */
+export const InputEventSchema = z.discriminatedUnion('type', [
+  KeyInputSchema,
+  PointerMoveSchema,
+  PointerDeltaSchema,
+  MouseButtonSchema,
+  WheelSchema,
+  PadStateSchema,
+]);
 
 export type InputEvent = z.infer<typeof InputEventSchema>;
-export type KeyInput = z.infer<typeof KeyInputSchema>;
 
 /** Largest input message accepted on the data channel, in bytes. */
 export const MAX_INPUT_MESSAGE_BYTES = 512;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GamepadMapSchema } from './input-gamepad.js';
 
 /** A title id: lower-case slug, used in URLs, logs and file names. */
 export const TitleIdSchema = z
@@ -27,6 +28,14 @@ export const TitleManifestSchema = z.strictObject({
   fps: z.int().min(10).max(120),
   /** Whether the session captures the title's sound (a private PulseAudio server, Opus). */
   audio: z.boolean().default(true),
+  /**
+   * How the title reads the mouse: `absolute` (the default) follows the player's pointer
+   * over the picture; `relative` (mouse-look) locks the pointer on a click and sends
+   * motion.
+   */
+  mouse: z.enum(['absolute', 'relative']).optional(),
+  /** Gamepad buttons and stick directions → the keys they press, for keyboard-only titles. */
+  gamepadMap: GamepadMapSchema.optional(),
 });
 
 export type TitleManifest = z.infer<typeof TitleManifestSchema>;
@@ -38,11 +47,23 @@ export const TitleSummarySchema = TitleManifestSchema.pick({
   description: true,
   resolution: true,
   fps: true,
+  mouse: true,
+}).extend({
+  /** True when the title can be played with a gamepad (it has a gamepadMap). */
+  gamepad: z.boolean().optional(),
 });
 
 export type TitleSummary = z.infer<typeof TitleSummarySchema>;
 
 export function summarizeTitle(manifest: TitleManifest): TitleSummary {
-  const { id, name, description, resolution, fps } = manifest;
-  return description === undefined ? { id, name, resolution, fps } : { id, name, description, resolution, fps };
+  const { id, name, description, resolution, fps, mouse, gamepadMap } = manifest;
+  return {
+    id,
+    name,
+    ...(description === undefined ? {} : { description }),
+    resolution,
+    fps,
+    ...(mouse === undefined ? {} : { mouse }),
+    ...(gamepadMap === undefined ? {} : { gamepad: true }),
+  };
 }
