@@ -82,15 +82,16 @@ describe('playing a real game in the browser', () => {
       await page.keyboard.press('Enter');
       started = await largestChange(menu, 2000);
     }
-    // Control: 1.5 s of play with no input (the background keeps scrolling).
+    // Control: 3 s of play with no input (the background keeps scrolling).
     const level = await snapshot(page);
-    const withoutInput = await largestChange(level, 1500);
+    const withoutInput = await largestChange(level, 3000);
     // The same length of time after Escape, which leaves the level for the menu.
     await page.keyboard.press('Escape');
-    const withInput = await largestChange(withoutInput.last, 1500);
+    // Up to 5 s: on a loaded 2-core machine the game has been seen to take 4 s to react.
+    const withInput = await largestChange(withoutInput.last, 5000);
     console.log(
-      `largest scene change: 2 s after Enter ${started.change.toFixed(3)}; 1.5 s without input ` +
-        `${withoutInput.change.toFixed(3)}; 1.5 s after Escape ${withInput.change.toFixed(3)} (pixel difference ` +
+      `largest scene change: 2 s after Enter ${started.change.toFixed(3)}; 3 s without input ` +
+        `${withoutInput.change.toFixed(3)}; 5 s after Escape ${withInput.change.toFixed(3)} (pixel difference ` +
         `${pictureDifference(level, withoutInput.last).toFixed(1)} vs ${pictureDifference(withoutInput.last, withInput.last).toFixed(1)})`,
     );
     expect(started.change).toBeGreaterThan(0.1);
