@@ -41,9 +41,19 @@ describe('playing SuperTux in the browser', () => {
     await page.goto(stack.url);
     await page.getByRole('button', { name: 'Play SuperTux' }).click();
     await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
-    // The title screen is up once frames flow and the picture is no longer the blank start.
+    // The title screen is up once frames flow and the picture has settled (loading, then
+    // the menu fading in, change it a lot; a loaded machine takes a while to get there).
     await expect.poll(() => decodedFrames(page), { timeout: 20_000 }).toBeGreaterThan(60);
-    await page.waitForTimeout(3000);
+    await expect
+      .poll(
+        async () => {
+          const before = await snapshot(page);
+          await page.waitForTimeout(1000);
+          return sceneChange(before, await snapshot(page));
+        },
+        { timeout: 30_000, interval: 0 },
+      )
+      .toBeLessThan(0.1);
 
     const menu = await snapshot(page);
     const withoutInput = await largestChange(page, menu, 1500);
