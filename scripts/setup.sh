@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # Debian packages: runtime of the stack, browser for tests, and the worker's build deps.
+# Xorg renders on an NVIDIA GPU where its X driver is installed; tests run it with the dummy driver.
 PACKAGES=(
   xvfb xdotool x11-utils ffmpeg chromium chromium-bsu redis-server procps iproute2 util-linux patch docker-compose
   fonts-dejavu-core
+  xserver-xorg-core xserver-xorg-video-dummy
   meson ninja-build pkg-config g++ python3
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev
 )
