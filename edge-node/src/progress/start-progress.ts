@@ -30,7 +30,7 @@ const DONE: Record<StartStep, string> = {
 
 export interface ProgressPrinter {
   progress: StartProgress;
-  /** The step under way when start() failed, to say what it was doing; undefined when none. */
+  /** start() threw: names the step that was under way, if any, and the error. */
   failed(error: unknown): void;
 }
 
