@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # Debian packages: runtime of the stack, browser for tests, and the worker's build deps.
+# Xorg renders on an NVIDIA GPU where its X driver is installed; tests run it with the dummy driver.
 PACKAGES=(
   xvfb xdotool x11-utils ffmpeg chromium chromium-bsu supertux redis-server procps iproute2 util-linux patch docker-compose
   pulseaudio pulseaudio-utils libasound2-plugins
   fonts-dejavu-core
+  xserver-xorg-core xserver-xorg-video-dummy
   meson ninja-build pkg-config g++ python3
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev
 )

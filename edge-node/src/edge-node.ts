@@ -29,10 +29,14 @@ import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
 import { attachPlayerHandlers, type PlayerSocket } from './signaling/player-handlers.js';
 import { loadTitles, type InstalledTitle } from './titles/title-catalog.js';
+import type { StartProgress } from './progress/start-progress.js';
+import { describePaths } from './runtime/media-paths.js';
 
 export interface EdgeNodeDeps {
   config: EdgeConfig;
   logger: Logger;
+  /** Told as each start-up step begins and ends (the CLI shows it at a terminal). */
+  progress?: StartProgress;
 }
 
 export interface EdgeNode {
@@ -48,7 +52,7 @@ export interface EdgeNode {
  * The operator's daemon: one mediasoup worker and router, the player signaling
  * endpoint, the link to the broker, and the sessions. Nothing listens until start().
  */
-export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
+export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): EdgeNode {
   const log = logger.child({ edgeId: config.edgeId });
   const sessions = new Map<string, PlaySession>();
   const usedTickets = new UsedTickets();
@@ -100,6 +104,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       logger: sessionLog,
       rtcListenIp: config.rtcListenIp,
       rtcAnnouncedAddress: config.rtcAnnouncedAddress,
+      media: machine?.paths,
     });
     sessions.set(session.id, session);
     session.once('ended', () => {
@@ -113,14 +118,22 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
 
   return {
     async start() {
+      progress?.({ step: 'wallet', state: 'begin' });
       const wallet = await loadOperatorWallet(config);
       log.info({ operator: wallet.address }, 'operator wallet loaded');
+      progress?.({ step: 'wallet', state: 'done', detail: wallet.address });
+      progress?.({ step: 'titles', state: 'begin' });
       titles = await loadTitles(config.titlesDir, config.titles);
+      progress?.({ step: 'titles', state: 'done', detail: [...titles.keys()].join(', ') || 'none' });
+      progress?.({ step: 'machine', state: 'begin' });
       machine = await probeMachine(log, config.gpuClass);
+      progress?.({ step: 'machine', state: 'done', detail: `${machine.gpuClass}; ${describePaths(machine.paths)}` });
       log.info({ titles: [...titles.keys()] }, 'titles loaded');
       const uinput = await probeUinput();
       log.info({ uinput }, describeGamepadSupport(uinput));
+      progress?.({ step: 'sfu', state: 'begin' });
       media = await MediaWorker.start({ logger: log, rtcMinPort: config.rtcMinPort, rtcMaxPort: config.rtcMaxPort });
+      progress?.({ step: 'sfu', state: 'done', detail: `mediasoup worker pid ${media.pid}` });
       media.on('died', () => {
         for (const session of sessions.values())
           void session.close('EDGE_FAILED', 'the media server of this node failed');
@@ -179,6 +192,9 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
               gpuClass: machine?.gpuClass,
               gpu: machine?.gpu,
               encoders: machine?.encoders,
+              renderPath: machine?.paths.render.renderPath,
+              encodePath: machine?.paths.encode.encodePath,
+              sessionPaths: [...sessions.values()].map((session) => ({ sessionId: session.id, ...session.paths })),
             }),
           );
           return;
@@ -203,6 +219,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         attachPlayerHandlers(socket, { openSession }, log);
       });
       const server = http;
+      progress?.({ step: 'signaling', state: 'begin' });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.signalingPort, config.signalingHost, () => resolve());
@@ -210,6 +227,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       const { port } = server.address() as AddressInfo;
       signalingUrl = config.publicSignalingUrl ?? `http://${config.signalingHost}:${port}`;
       log.info({ signalingUrl, port }, 'signaling listening');
+      progress?.({ step: 'signaling', state: 'done', detail: signalingUrl });
 
       broker = new BrokerLink({
         brokerUrl: config.brokerUrl,
@@ -220,6 +238,10 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         gpuTelemetry,
         logger: log,
       });
+      progress?.({ step: 'broker', state: 'begin' });
+      broker.once('registered', () =>
+        progress?.({ step: 'broker', state: 'done', detail: `joined as ${config.edgeId}` }),
+      );
       broker.connect();
       return { signalingUrl };
     },

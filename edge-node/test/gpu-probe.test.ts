@@ -45,6 +45,7 @@ describe('probeGpus with a fake nvidia-smi on PATH', () => {
           driverVersion: '550.127.05',
           utilizationPercent: 47,
           temperatureC: 61,
+          pciBusId: '00000000:01:00.0',
           encoder: { supported: true, sessions: 1, utilizationPercent: 12 },
         },
       ],
@@ -69,6 +70,7 @@ describe('probeGpus with a fake nvidia-smi on PATH', () => {
       { supported: true, sessions: 0, utilizationPercent: 0 },
     ]);
     expect(new Set(probe.gpus.map((gpu) => gpu.uuid)).size).toBe(2);
+    expect(probe.gpus.map((gpu) => gpu.pciBusId)).toEqual(['00000000:38:00.0', '00000000:3A:00.0']);
     expect(probe.gpus.every((gpu) => gpu.driverVersion === '535.183.01')).toBe(true);
   });
 
@@ -88,6 +90,7 @@ describe('probeGpus with a fake nvidia-smi on PATH', () => {
           driverVersion: '550.54.15',
           utilizationPercent: 0,
           temperatureC: 33,
+          pciBusId: '00000000:19:00.0',
           encoder: { supported: false, sessions: 0, utilizationPercent: 0 },
         },
       ],
@@ -203,6 +206,14 @@ describe('nvidia-smi XML details', () => {
     expect(gpu?.temperatureC).toBeUndefined();
     expect(gpu?.encoder).toEqual({ supported: true, sessions: 1 });
     expect(gpu?.vramTotalMiB).toBe(24564);
+  });
+
+  it('keeps a GPU whose PCI bus id is odd, without the bus id (it then cannot host an Xorg display)', async () => {
+    const odd = rtx.replace('<pci_bus_id>00000000:01:00.0</pci_bus_id>', '<pci_bus_id>N/A</pci_bus_id>');
+    const probe = await parseNvidiaSmiXml(odd, logger);
+    if (probe.kind !== 'nvidia') throw new Error(probe.reason);
+    expect(probe.gpus[0]?.model).toBe('NVIDIA GeForce RTX 4090');
+    expect(probe.gpus[0]?.pciBusId).toBeUndefined();
   });
 
   it('says no NVENC when the driver reports no encoder stats, even for an RTX card', async () => {

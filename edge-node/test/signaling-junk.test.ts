@@ -160,6 +160,10 @@ describe('edge signaling against junk and bad tickets', () => {
     const pids = session?.pids ?? [];
     // Xvfb, the title, the video encoder, the sound server and the audio encoder.
     expect(pids.length).toBe(5);
+    // The node says how each session renders and encodes: here, no GPU, so software both ways.
+    const health = (await (await fetch(new URL('/healthz', signalingUrl))).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ renderPath: 'xvfb', encodePath: 'libx264' });
+    expect(health.sessionPaths).toEqual([{ sessionId: session?.id, renderPath: 'xvfb', encodePath: 'libx264' }]);
 
     const thief = await connect();
     expect(await ask(thief, 'session:join', { ticket: good, signature: sign(good) })).toMatchObject({

@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { awaitDisplayNumber } from './display-number.js';
 import { ManagedProcess } from './managed-process.js';
 
 export interface VirtualDisplayOptions {
@@ -10,8 +10,8 @@ export interface VirtualDisplayOptions {
 }
 
 /**
- * A private X display (Xvfb) sized to the title. Xvfb picks a free display number
- * itself (-displayfd), which avoids races between sessions starting together.
+ * A private X display (Xvfb) sized to the title, rendered in software. Xvfb picks a free
+ * display number itself (-displayfd), which avoids races between sessions starting together.
  * -noreset keeps the server up when the last client disconnects (SDL games reconnect).
  */
 export class VirtualDisplay {
@@ -31,27 +31,8 @@ export class VirtualDisplay {
       logger,
       extraStdio: ['pipe'],
     });
-    const fd3 = proc.child.stdio[3] as Readable | undefined;
     try {
-      const number = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error('Xvfb did not report a display in time')),
-          options.startTimeoutMs ?? 10_000,
-        );
-        let text = '';
-        fd3?.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          const match = /^(\d+)\n/.exec(text);
-          if (match?.[1] !== undefined) {
-            clearTimeout(timer);
-            resolve(match[1]);
-          }
-        });
-        void proc.exited.then(() => {
-          clearTimeout(timer);
-          reject(new Error(`Xvfb exited before it was ready: ${proc.lastErrors}`));
-        });
-      });
+      const number = await awaitDisplayNumber(proc, 'Xvfb', options.startTimeoutMs ?? 10_000);
       return new VirtualDisplay(proc, `:${number}`, width, height);
     } catch (error) {
       await proc.close();

@@ -16,8 +16,9 @@ import { SessionInput } from '../input/session-input.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
 import { TitleProcess } from '../runtime/title-process.js';
 import { startVideoEncoder } from '../runtime/video-encoder.js';
-import { VirtualDisplay } from '../runtime/virtual-display.js';
 import { SessionAudio } from './session-audio.js';
+import type { MediaPaths, SessionPaths } from '../runtime/media-paths.js';
+import { startSessionDisplay, type SessionDisplay } from '../runtime/session-display.js';
 
 const H264_PAYLOAD_TYPE = 125;
 
@@ -30,6 +31,8 @@ export interface PlaySessionOptions {
   /** Where WebRTC transports listen, and the address announced to the browser. */
   rtcListenIp: string;
   rtcAnnouncedAddress?: string | undefined;
+  /** How to render and encode, from the machine probe (default: Xvfb and x264). */
+  media?: MediaPaths | undefined;
 }
 
 interface PlaySessionEvents {
@@ -56,7 +59,7 @@ export function videoBitrateKbps(manifest: TitleManifest): number {
 export class PlaySession extends EventEmitter<PlaySessionEvents> {
   readonly id: string;
   private readonly log: Logger;
-  private display: VirtualDisplay | undefined;
+  private display: SessionDisplay | undefined;
   private title: TitleProcess | undefined;
   private encoder: ManagedProcess | undefined;
   private audio: SessionAudio | undefined;
@@ -89,6 +92,11 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     return this.closing !== undefined;
   }
 
+  /** How this session renders (known once its display is up) and encodes. */
+  get paths(): SessionPaths {
+    return { renderPath: this.display?.renderPath, encodePath: this.options.media?.encode.encodePath ?? 'libx264' };
+  }
+
   /** Pids of every process this session runs (for health checks and tests). */
   get pids(): number[] {
     return [this.display?.process.pid, this.title?.process.pid, this.encoder?.pid, ...(this.audio?.pids ?? [])].filter(
@@ -107,13 +115,18 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
       throw makeError(ErrorCode.INTERNAL, 'the game could not be started on this node');
     }
     if (this.closing) throw makeError(ErrorCode.SESSION_STATE, 'the session ended while it was starting');
-    this.log.info({ pids: this.pids }, 'session started');
+    this.log.info({ pids: this.pids, ...this.paths }, 'session started');
   }
 
   private async launch(): Promise<void> {
     const { manifest, router } = this.options;
     const { width, height } = manifest.resolution;
-    this.display = await VirtualDisplay.start({ width, height, logger: this.log });
+    this.display = await startSessionDisplay(this.options.media?.render, {
+      sessionId: this.id,
+      width,
+      height,
+      logger: this.log,
+    });
     this.watch(this.display.process, 'display server');
     if (manifest.audio) {
       // Before the title: it needs the sound server's address in its environment.
@@ -167,6 +180,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
       ssrc,
       payloadType: H264_PAYLOAD_TYPE,
       bitrateKbps: videoBitrateKbps(manifest),
+      encoder: this.paths.encodePath,
       logger: this.log,
     });
     this.watch(this.encoder, 'encoder');

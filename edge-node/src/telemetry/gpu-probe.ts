@@ -66,6 +66,7 @@ const RawGpuSchema = z.looseObject({
   utilization: z.looseObject({ gpu_util: leaf, encoder_util: leaf }).optional().catch(undefined),
   encoder_stats: z.looseObject({ session_count: leaf }).optional().catch(undefined),
   temperature: z.looseObject({ gpu_temp: leaf }).optional().catch(undefined),
+  pci: z.looseObject({ pci_bus_id: leaf }).optional().catch(undefined),
 });
 const RawLogSchema = z.object({
   nvidia_smi_log: z.looseObject({
@@ -88,6 +89,8 @@ function toGpuInfo(raw: RawGpu, index: number, driverVersion: string | undefined
     driverVersion,
     utilizationPercent: parseReading(raw.utilization?.gpu_util, '%'),
     temperatureC: parseReading(raw.temperature?.gpu_temp, 'C'),
+    // An odd bus id costs Xorg rendering on this GPU, not the GPU's record.
+    pciBusId: GpuInfoSchema.shape.pciBusId.safeParse(raw.pci?.pci_bus_id).data,
     encoder: supported
       ? { supported, sessions, utilizationPercent: parseReading(raw.utilization?.encoder_util, '%') }
       : { supported, sessions: 0, utilizationPercent: 0 },

@@ -2,12 +2,15 @@ import type { Logger } from 'pino';
 import type { EdgeCapabilities } from '@edgeplay/shared';
 import { probeEncoders, type EncoderProbe } from './encoder-probe.js';
 import { probeGpus, type GpuProbe } from './gpu-probe.js';
+import { probeMediaPaths, type MediaPaths } from '../runtime/media-paths.js';
 
 export interface MachineProbe {
   gpu: GpuProbe;
   encoders: EncoderProbe;
   /** What the node renders on, for placement and the rate card: a GPU model slug or "cpu". */
   gpuClass: string;
+  /** How sessions render (Xorg on the GPU, or Xvfb) and encode (NVENC or x264), and why. */
+  paths: MediaPaths;
 }
 
 /** "NVIDIA GeForce RTX 4090" → "rtx-4090"; "NVIDIA H100 80GB HBM3" → "h100-80gb-hbm3". */
@@ -28,6 +31,8 @@ export function capabilitiesOf(machine: MachineProbe): EdgeCapabilities {
     gpus: machine.gpu.kind === 'nvidia' ? machine.gpu.gpus : [],
     ...(machine.gpu.kind === 'cpu-only' ? { cpuOnlyReason: machine.gpu.reason.slice(0, 300) } : {}),
     encoders: machine.encoders.kind === 'ffmpeg' ? machine.encoders.encoders.map((encoder) => encoder.name) : [],
+    renderPath: machine.paths.render.renderPath,
+    encodePath: machine.paths.encode.encodePath,
   };
 }
 
@@ -48,5 +53,6 @@ export async function probeMachine(logger: Logger, configuredGpuClass?: string):
     { gpuClass, encoders: encoders.kind === 'ffmpeg' ? encoders.encoders.map((e) => e.name) : encoders.reason },
     'machine probed',
   );
-  return { gpu, encoders, gpuClass };
+  const paths = await probeMediaPaths({ gpu, encoders, logger });
+  return { gpu, encoders, gpuClass, paths };
 }

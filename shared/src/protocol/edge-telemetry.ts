@@ -20,6 +20,11 @@ export const GpuInfoSchema = z.object({
   driverVersion: z.string().min(1).max(64),
   utilizationPercent: percent.optional(),
   temperatureC: z.number().min(-50).max(150).optional(),
+  /** nvidia-smi's PCI bus id, e.g. "00000000:19:00.0": which GPU an Xorg display is opened on. */
+  pciBusId: z
+    .string()
+    .regex(/^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7]$/)
+    .optional(),
   encoder: z.object({
     /** Whether this GPU can run NVENC sessions (see edge-node's gpu-probe.ts for the rule). */
     supported: z.boolean(),
@@ -31,6 +36,17 @@ export const GpuInfoSchema = z.object({
 });
 export type GpuInfo = z.infer<typeof GpuInfoSchema>;
 
+/**
+ * Where a session's picture is drawn: on an NVIDIA GPU through Xorg and the NVIDIA driver,
+ * or in software on Xvfb (a CPU-only node, or a GPU node without the NVIDIA X driver).
+ */
+export const RenderPathSchema = z.enum(['xorg-nvidia', 'xvfb']);
+export type RenderPath = z.infer<typeof RenderPathSchema>;
+
+/** How a session's picture is encoded: on the GPU's NVENC engine, or with x264 on the CPU. */
+export const EncodePathSchema = z.enum(['h264_nvenc', 'libx264']);
+export type EncodePath = z.infer<typeof EncodePathSchema>;
+
 /** What an edge declares when it joins: its GPUs (none: CPU only, clearly flagged) and ffmpeg's encoders. */
 export const EdgeCapabilitiesSchema = z.strictObject({
   gpus: z.array(GpuInfoSchema).max(16),
@@ -38,5 +54,8 @@ export const EdgeCapabilitiesSchema = z.strictObject({
   cpuOnlyReason: z.string().max(300).optional(),
   /** ffmpeg encoder names, e.g. libx264, h264_nvenc. */
   encoders: z.array(z.string().regex(/^[a-z0-9_-]{1,32}$/)).max(32),
+  /** How this node's sessions render and encode (a session whose Xorg fails renders on Xvfb). */
+  renderPath: RenderPathSchema.optional(),
+  encodePath: EncodePathSchema.optional(),
 });
 export type EdgeCapabilities = z.infer<typeof EdgeCapabilitiesSchema>;
