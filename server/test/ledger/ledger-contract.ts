@@ -71,7 +71,7 @@ export function describeLedgerContract(name: string, open: LedgerStores): void {
       await fresh();
       const session = await placeSession(ledger, await joinEdge(ledger));
       const via = { side: 'edge', edgeId: session.edge.edgeId } as const;
-      // Slot 0: the edge claims a second before the player's interval and a second after (within 80 %).
+      // Slot 0: the edge claims a second before the player began, and the player stopped a second early (82 % overlap).
       const { from, to } = session.receipt('player', 0, {});
       await ledger.submit(session.signed('edge', 0, { from: from - 1000, frames: 610 }), via);
       const slot0 = await ledger.submit(session.signed('player', 0, { to: to - 1000, frames: 540 }), {
