@@ -15,6 +15,7 @@ import { BrokerLink } from './broker/broker-link.js';
 import { loadOperatorWallet } from './identity/operator-wallet.js';
 import { probeGpus } from './telemetry/gpu-probe.js';
 import { capabilitiesOf, probeMachine, type MachineProbe } from './telemetry/machine-probe.js';
+import { EdgeReceipts } from './receipts/edge-receipts.js';
 import { MediaWorker } from './sfu/media-worker.js';
 import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
@@ -48,6 +49,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
   let http: HttpServer | undefined;
   let io: Server | undefined;
   let broker: BrokerLink | undefined;
+  let receipts: EdgeReceipts | undefined;
   let signalingUrl = '';
   let stopping = false;
   let machine: MachineProbe | undefined;
@@ -94,10 +96,13 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
     });
     sessions.set(session.id, session);
     session.once('ended', () => {
+      receipts?.sessionEnded(session.id);
       sessions.delete(session.id);
       broker?.reportSession(session.id, 'ended');
     });
     await session.start();
+    // Slots are counted from the ticket's iat, on the broker's clock, by the page and by us.
+    receipts?.sessionStarted(session.id, payload.iat);
     broker?.reportSession(session.id, 'started', session.titleId);
     return session;
   }
@@ -183,6 +188,16 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         },
         logger: log,
       });
+      const link = broker;
+      receipts = await EdgeReceipts.open({
+        dir: config.receiptJournalDir,
+        edgeId: config.edgeId,
+        router: media.router,
+        link,
+        logger: log,
+      });
+      const edgeReceipts = receipts;
+      link.on('registered', () => void edgeReceipts.linkRegistered());
       broker.connect();
       return { signalingUrl };
     },
@@ -193,6 +208,8 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       await Promise.allSettled(
         [...sessions.values()].map((session) => session.close('EDGE_STOPPING', 'the node is shutting down')),
       );
+      // After the sessions: their last receipts are journalled, to be sent on the next start.
+      await receipts?.close();
       io?.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         if (!io) return resolve();
