@@ -23,6 +23,8 @@ export interface BrokerOptions {
   logLevel?: string;
   /** Folder for <service>.log files; none: logs are kept in memory only. */
   logDir?: string;
+  /** Extra environment for the broker (e.g. REDIS_URL). */
+  brokerEnv?: NodeJS.ProcessEnv;
 }
 
 export interface EdgeOptions {
@@ -167,6 +169,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerSt
     PORT: String(options.port ?? 0),
     HOST: options.host ?? '127.0.0.1',
     LOG_LEVEL: logLevel,
+    ...options.brokerEnv,
   });
   collect('broker', broker);
   const children: ChildProcess[] = [broker];
@@ -217,6 +220,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerSt
         EDGE_KEYSTORE_PASSWORD: LOCAL_KEYSTORE_PASSWORD,
         SIGNALING_PORT: '0',
         MAX_SESSIONS: String(edgeOptions.maxSessions ?? 1),
+        // Usage receipts wait here for the broker's acknowledgement (one file per edge id).
+        RECEIPT_JOURNAL_DIR: join(ROOT, '.tmp', 'receipts'),
         LOG_LEVEL: logLevel,
         ...(edgeOptions.titles ? { TITLES: edgeOptions.titles.join(',') } : {}),
         ...edgeOptions.env,

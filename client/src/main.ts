@@ -12,6 +12,7 @@ import {
 import { startInputCapture, type InputCapture } from './input/input-capture.js';
 import { probeCandidates } from './latency-probe.js';
 import { createPlayerKey } from './player-key.js';
+import { ReceiptReporter } from './receipt-reporter.js';
 import { z } from 'zod';
 import { request, RequestError } from './signaling.js';
 import { StreamSession } from './stream-session.js';
@@ -58,6 +59,8 @@ let statsTimer: number | undefined;
 let photon: PhotonTimer | undefined;
 let summary: SessionSummary | undefined;
 let input: InputCapture | undefined;
+/** Signs a usage receipt for every slot of the running session. */
+let receipts: ReceiptReporter | undefined;
 
 function setState(state: PageState): void {
   document.body.dataset.state = state;
@@ -164,6 +167,19 @@ async function startPlaying(title: TitleSummary): Promise<void> {
       gamepads: title.gamepad === true,
     });
     startStats(opened.session);
+    receipts = new ReceiptReporter({
+      broker,
+      playerKey,
+      placement,
+      readStats: async () => opened.session.recvTransport?.getStats(),
+      onCounts: ({ sent, verified, rejected }) =>
+        Object.assign(document.body.dataset, {
+          receiptsSent: sent,
+          receiptsVerified: verified,
+          receiptsRejected: rejected,
+        }),
+    });
+    void receipts.start();
   } catch (error) {
     session?.close();
     session = undefined;
@@ -237,6 +253,8 @@ function startStats(active: StreamSession): void {
 
 function showEnded(reason: string): void {
   window.clearInterval(statsTimer);
+  receipts?.stop();
+  receipts = undefined;
   photon?.stop();
   if (summary) showSummary(summary, photon?.medianMs(Infinity));
   photon = undefined;
@@ -283,7 +301,9 @@ endButton.addEventListener('click', () => {
     leaveQueue?.();
     return;
   }
-  void session?.end();
+  // The last, partial slot's receipt is taken while the stream is still there.
+  const ending = session;
+  void (receipts?.finish() ?? Promise.resolve()).finally(() => void ending?.end());
 });
 broker.on('session:ended', (info: unknown) => {
   const ended = BrokerSessionEndedSchema.safeParse(info);

@@ -1,4 +1,5 @@
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EdgeIdSchema, ErrorCode, loadConfigFromEnv, makeError } from '@edgeplay/shared';
@@ -65,6 +66,11 @@ export const EdgeConfigSchema = z.object({
    */
   playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
   addressEventsPerSecond: z.coerce.number().int().min(1).default(100),
+  /**
+   * RECEIPT_JOURNAL_DIR: where signed usage receipts wait on disk until the broker has
+   * acknowledged them (one `<EDGE_ID>.receipts.jsonl` per node); they survive restarts.
+   */
+  receiptJournalDir: z.string().default(join(homedir(), '.local', 'state', 'edgeplay', 'receipts')),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -94,6 +100,7 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   rtcMaxPort: 'RTC_MAX_PORT',
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
+  receiptJournalDir: 'RECEIPT_JOURNAL_DIR',
   logLevel: 'LOG_LEVEL',
 };
 

@@ -23,6 +23,7 @@ import { loadOperatorWallet } from './identity/operator-wallet.js';
 import { createEdgeMetrics } from './telemetry/edge-metrics.js';
 import { probeGpus } from './telemetry/gpu-probe.js';
 import { capabilitiesOf, probeMachine, type MachineProbe } from './telemetry/machine-probe.js';
+import { EdgeReceipts } from './receipts/edge-receipts.js';
 import { MediaWorker } from './sfu/media-worker.js';
 import { describeGamepadSupport, probeUinput } from './input/uinput-probe.js';
 import { PlaySession } from './session/play-session.js';
@@ -61,6 +62,7 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
   let http: HttpServer | undefined;
   let io: Server | undefined;
   let broker: BrokerLink | undefined;
+  let receipts: EdgeReceipts | undefined;
   let signalingUrl = '';
   let stopping = false;
   let machine: MachineProbe | undefined;
@@ -108,10 +110,13 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
     });
     sessions.set(session.id, session);
     session.once('ended', () => {
+      receipts?.sessionEnded(session.id);
       sessions.delete(session.id);
       broker?.reportSession(session.id, 'ended');
     });
     await session.start();
+    // Slots are counted from the ticket's iat, on the broker's clock, by the page and by us.
+    receipts?.sessionStarted(session.id, payload.iat);
     broker?.reportSession(session.id, 'started', session.titleId);
     return session;
   }
@@ -238,6 +243,16 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
         gpuTelemetry,
         logger: log,
       });
+      const link = broker;
+      receipts = await EdgeReceipts.open({
+        dir: config.receiptJournalDir,
+        edgeId: config.edgeId,
+        router: media.router,
+        link,
+        logger: log,
+      });
+      const edgeReceipts = receipts;
+      link.on('registered', () => void edgeReceipts.linkRegistered());
       progress?.({ step: 'broker', state: 'begin' });
       broker.once('registered', () =>
         progress?.({ step: 'broker', state: 'done', detail: `joined as ${config.edgeId}` }),
@@ -252,6 +267,8 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
       await Promise.allSettled(
         [...sessions.values()].map((session) => session.close('EDGE_STOPPING', 'the node is shutting down')),
       );
+      // After the sessions: their last receipts are journalled, to be sent on the next start.
+      await receipts?.close();
       io?.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         if (!io) return resolve();

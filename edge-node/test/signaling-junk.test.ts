@@ -71,6 +71,7 @@ describe('edge signaling against junk and bad tickets', () => {
       brokerUrl: broker.url,
       keystorePath,
       keystorePassword: 'test-password',
+      receiptJournalDir: join(keystorePath, '..', 'receipts'),
       signalingPort: 0,
       titles: 'latency-probe',
     });

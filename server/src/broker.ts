@@ -12,6 +12,9 @@ import { attachEdgeNamespace } from './edges/edge-handlers.js';
 import { startLeaseReaper, type LeaseReaper } from './edges/lease-reaper.js';
 import { createHttpApp } from './http-app.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { attachLedgerHandlers } from './ledger/ledger-handlers.js';
+import type { Ledger } from './ledger/ledger.js';
+import { openLedger } from './ledger/open-ledger.js';
 import { attachPlayerNamespace } from './players/player-handlers.js';
 import { sessionRoom } from './players/session-room.js';
 import { WaitingRoom } from './players/waiting-room.js';
@@ -28,6 +31,8 @@ export interface BrokerDeps {
 export interface Broker {
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
+  /** The usage ledger once started (epochs are closed through it). */
+  ledger(): Ledger | undefined;
 }
 
 /** A sustained rate, with bursts of twice that. */
@@ -42,10 +47,18 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
   let store: Store | undefined;
   let reaper: LeaseReaper | undefined;
   let adapterClients: Redis[] = [];
+  let ledger: Ledger | undefined;
 
   return {
     async start() {
       store = await openStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
+      ledger = await openLedger({
+        redisUrl: config.redisUrl,
+        keyPrefix: config.redisKeyPrefix,
+        rateCard: config.rateCard,
+        feeBps: config.protocolFeeBps,
+        logger,
+      });
       const titles = new EdgeTitles();
       const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
@@ -92,8 +105,9 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         });
       });
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
-      const waitingRoom = new WaitingRoom({ store, tickets, players, logger });
-      attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger });
+      const waitingRoom = new WaitingRoom({ store, tickets, players, logger, ledger });
+      attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger, ledger });
+      attachLedgerHandlers(players, io.of(EDGE_NAMESPACE), { ledger, edgeOf: (id) => titles.edgeOf(id), logger });
       let origins: string[] = config.publicOrigins ?? [];
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
         store,
@@ -111,6 +125,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         },
         brokerPublicKey: tickets.publicKeyBase64,
         leaseMs: config.edgeLeaseMs,
+        ledger,
         logger,
       });
       reaper = startLeaseReaper({
@@ -152,8 +167,11 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         http?.closeAllConnections();
       });
       await store?.close();
+      await ledger?.close();
       await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');
     },
+
+    ledger: () => ledger,
   };
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadConfigFromEnv } from '@edgeplay/shared';
+import { describeRateCard, parseRateCard } from './ledger/rate-card.js';
 
 const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
@@ -47,6 +48,23 @@ export const BrokerConfigSchema = z.object({
   playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
   edgeEventsPerSecond: z.coerce.number().int().min(1).default(20),
   addressEventsPerSecond: z.coerce.number().int().min(1).default(200),
+  /**
+   * RATE_CARD: ATH base units (18 decimals) per verified minute by GPU class, as
+   * `class=amount,…` laid over the default table (server/src/ledger/rate-card.ts).
+   */
+  rateCard: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseRateCard(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** PROTOCOL_FEE_BPS: the protocol's share of what verified minutes earn, in basis points. */
+  protocolFeeBps: z.coerce.number().int().min(0).max(10_000).default(500),
   /** CLIENT_DIR: the built web client (npm run build:client). */
   clientDir: z.string().default(DEFAULT_CLIENT_DIR),
   /** LOG_LEVEL: pino level. */
@@ -69,6 +87,8 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   edgeEventsPerSecond: 'EDGE_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
+  rateCard: 'RATE_CARD',
+  protocolFeeBps: 'PROTOCOL_FEE_BPS',
   clientDir: 'CLIENT_DIR',
   logLevel: 'LOG_LEVEL',
 };
@@ -80,5 +100,10 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
 export function describeConfig(config: BrokerConfig): Record<string, unknown> {
   // A Redis URL may carry a password.
   const redisUrl = config.redisUrl === undefined ? undefined : config.redisUrl.replace(/\/\/[^@/]*@/, '//[redacted]@');
-  return { ...config, edgeJoinToken: config.edgeJoinToken === undefined ? undefined : '[redacted]', redisUrl };
+  return {
+    ...config,
+    edgeJoinToken: config.edgeJoinToken === undefined ? undefined : '[redacted]',
+    redisUrl,
+    rateCard: describeRateCard(config.rateCard),
+  };
 }

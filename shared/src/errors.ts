@@ -17,6 +17,16 @@ export const ErrorCode = {
   TIMEOUT: 'TIMEOUT',
   /** Too many messages from one socket, address or edge: slow down. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A usage receipt that is not what it claims: bad signature, a signer or edge that is not the session's. */
+  RECEIPT_INVALID: 'RECEIPT_INVALID',
+  /** A receipt whose interval cannot be right: outside its slot, too short or long, in the future. */
+  RECEIPT_INTERVAL: 'RECEIPT_INTERVAL',
+  /** A receipt at or before a sequence number (or time) its side already reported. */
+  RECEIPT_OUT_OF_ORDER: 'RECEIPT_OUT_OF_ORDER',
+  /** A second, different receipt for the same (session, sequence, side). */
+  RECEIPT_CONFLICT: 'RECEIPT_CONFLICT',
+  /** Both sides reported the interval and disagree beyond the tolerances: nothing is credited. */
+  RECEIPT_MISMATCH: 'RECEIPT_MISMATCH',
   /** Local to `edge-node` (keygen/start): no keystore at the path, or one already there. */
   KEYSTORE_NOT_FOUND: 'KEYSTORE_NOT_FOUND',
   KEYSTORE_EXISTS: 'KEYSTORE_EXISTS',

@@ -63,6 +63,8 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | undefined;
   private sessionKey: SessionKey | undefined;
+  /** The key of the last registration the broker accepted: what usage receipts are signed with. */
+  private acceptedKey: SessionKey | undefined;
   private beating = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
@@ -87,6 +89,17 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
 
   connect(): void {
     this.socket.connect();
+  }
+
+  /** The session key the broker accepted at the last registration; undefined before the first. */
+  get signingKey(): SessionKey | undefined {
+    return this.acceptedKey;
+  }
+
+  /** One acknowledged request on the broker socket (usage receipts); rejects when not connected or unanswered. */
+  async request(event: 'edge:receipts' | 'receipt:clock', payload: unknown): Promise<unknown> {
+    if (!this.socket.connected) throw new Error('not connected to the broker');
+    return this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload);
   }
 
   /** Tells the broker a session started (its slot stays taken) or ended (the slot is freed). */
@@ -147,9 +160,10 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
 
   private async register(): Promise<void> {
     try {
-      const raw: unknown = await this.socket
-        .timeout(REQUEST_TIMEOUT_MS)
-        .emitWithAck('edge:register', await this.signedRegistration());
+      const registration = await this.signedRegistration();
+      // Taken now: a registration racing this one may make another key meanwhile.
+      const key = this.sessionKey;
+      const raw: unknown = await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('edge:register', registration);
       const answer = RegisterAnswerSchema.parse(raw);
       if (!answer.ok) {
         // e.g. the broker's clock or origin list disagrees, or it is mid-restart: try again later.
@@ -158,6 +172,7 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
         return;
       }
       this.publicKey = importPublicKey(answer.brokerPublicKey);
+      this.acceptedKey = key;
       // Three heartbeats per lease: one lost heartbeat never costs the lease.
       clearInterval(this.heartbeatTimer);
       this.heartbeatTimer = setInterval(() => this.heartbeat(), Math.max(250, answer.leaseMs / 3));

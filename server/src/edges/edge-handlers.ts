@@ -11,6 +11,7 @@ import {
   type EdgeToBrokerEvents,
 } from '@edgeplay/shared';
 import type { EdgeTitles } from '../catalog/edge-titles.js';
+import type { EdgeJoined } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import { EdgeJoin, tokenMatches, type EdgeJoinPolicy } from './edge-join.js';
 
@@ -24,6 +25,8 @@ export interface EdgeHandlerDeps {
   leaseMs: number;
   /** Told when an edge reports a session started or ended (queue ETAs, draining). */
   sessions: { started(sessionId: string, titleId: string): void; ended(sessionId: string): void };
+  /** The usage ledger, told which session key the operator authorised (it checks the edge's receipts). */
+  ledger?: { edgeJoined(join: EdgeJoined): Promise<void> } | undefined;
   logger: Logger;
 }
 
@@ -65,6 +68,15 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
           if (known && known.operator !== operator) {
             throw makeError(ErrorCode.UNAUTHORIZED, `edge id "${edge.edgeId}" belongs to another operator`);
           }
+          // Before the edge is routable: a player placed on it must find its key and titles in the ledger.
+          await deps.ledger?.edgeJoined({
+            edgeId: edge.edgeId,
+            operator,
+            sessionKey: verified.sessionKey,
+            sessionKeyExpiresAt: verified.sessionKeyExpiresAt,
+            gpuClass: edge.gpuClass,
+            titles: edge.titles,
+          });
           await store.upsertEdge(
             {
               edgeId: edge.edgeId,

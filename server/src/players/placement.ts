@@ -7,6 +7,7 @@ import {
   type ProbeResult,
   type SessionPlacement,
 } from '@edgeplay/shared';
+import type { SessionRecorder } from '../ledger/ledger.js';
 import type { EdgeCandidate, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 
@@ -19,6 +20,8 @@ export interface PlacementDeps {
   store: Store;
   tickets: TicketIssuer;
   logger: Logger;
+  /** The usage ledger, told each session's parties before the player gets the ticket. */
+  ledger?: SessionRecorder | undefined;
 }
 
 /** The edge's probe endpoint: a tiny GET beside its signaling endpoint. */
@@ -64,7 +67,7 @@ export function rankCandidates(edges: EdgeCandidate[], probes: ProbeResult[] | u
  * by itself if the ticket is never used), then the ticket is signed.
  */
 export async function placePlayer(
-  { store, tickets, logger }: PlacementDeps,
+  { store, tickets, logger, ledger }: PlacementDeps,
   request: { titleId: string; playerKey: string; location?: Location | undefined; probes?: ProbeResult[] | undefined },
 ): Promise<SessionPlacement> {
   const { titleId } = request;
@@ -80,6 +83,21 @@ export async function placePlayer(
     const { sessionId, ticket } = tickets.issue(edge.edgeId, titleId, request.playerKey);
     // The slot outlives the ticket by a little, so a player who joins at the last moment still has it.
     if (await store.reserveSlot({ edgeId: edge.edgeId, sessionId, titleId, ttlMs: tickets.ttlMs + 5000 })) {
+      const { operator, gpuClass } = edge;
+      const parties = {
+        sessionId,
+        ticket,
+        edgeId: edge.edgeId,
+        operator,
+        gpuClass,
+        titleId,
+        playerKey: request.playerKey,
+      };
+      // Receipts are only ever credited to the parties recorded here; no record, no session.
+      await ledger?.recordSession(parties).catch(async (error: unknown) => {
+        await store.releaseSlot(sessionId, 'failed');
+        throw error;
+      });
       const rttMs = request.probes?.find((probe) => probe.edgeId === edge.edgeId)?.rttMs;
       logger.info({ sessionId, edgeId: edge.edgeId, titleId, rttMs, distanceKm: edge.distanceKm }, 'player placed');
       return { sessionId, ticket, edge: { edgeId: edge.edgeId, signalingUrl: edge.signalingUrl } };

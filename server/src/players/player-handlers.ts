@@ -12,6 +12,7 @@ import {
   type PlayerToBrokerEvents,
 } from '@edgeplay/shared';
 import type { Catalog } from '../catalog/catalog.js';
+import type { SessionRecorder } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { sessionRoom } from './session-room.js';
@@ -24,6 +25,7 @@ export interface PlayerHandlerDeps {
   catalog: Catalog;
   tickets: TicketIssuer;
   logger: Logger;
+  ledger?: SessionRecorder | undefined;
 }
 
 /** Messages from players' browsers on the default namespace. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace } from 'socket.io';
 import type { Logger } from 'pino';
 import { isEdgePlayError, ErrorCode, type Location, type ProbeResult, type QueuePosition } from '@edgeplay/shared';
+import type { SessionRecorder } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { placePlayer } from './placement.js';
@@ -34,7 +35,15 @@ export class WaitingRoom {
   private readonly recentLengths = new Map<string, number[]>();
   private draining: Promise<void> | undefined;
 
-  constructor(private readonly deps: { store: Store; tickets: TicketIssuer; players: Namespace; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      tickets: TicketIssuer;
+      players: Namespace;
+      logger: Logger;
+      ledger?: SessionRecorder | undefined;
+    },
+  ) {}
 
   async join(request: Omit<LocalEntry, 'socketId'>, socketId: string): Promise<QueuePosition> {
     const entryId = randomUUID();
@@ -100,7 +109,7 @@ export class WaitingRoom {
         let placement;
         try {
           placement = await placePlayer(
-            { store, tickets, logger },
+            { store, tickets, logger, ledger: this.deps.ledger },
             { titleId, playerKey: head.playerKey, location: local?.location, probes: local?.probes },
           );
         } catch (error) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Ack } from './ack.js';
 import { JoinProofSchema, type JoinChallenge } from './edge-identity.js';
 import { EdgeCapabilitiesSchema, GpuInfoSchema } from './edge-telemetry.js';
+import type { EdgeReceiptEvents, PlayerReceiptEvents } from './receipt.js';
 import { EdgeIdSchema, PlayerKeySchema, SessionIdSchema, TicketSchema } from './ticket.js';
 import { TitleIdSchema, TitleSummarySchema, type TitleSummary } from './title-manifest.js';
 
@@ -94,7 +95,7 @@ export type QueuePosition = z.infer<typeof QueuePositionSchema>;
 export const QueuePlacedSchema = z.object({ entryId: z.uuid(), placement: SessionPlacementSchema });
 export type QueuePlaced = z.infer<typeof QueuePlacedSchema>;
 
-export interface PlayerToBrokerEvents {
+export interface PlayerToBrokerEvents extends PlayerReceiptEvents {
   'queue:join': (payload: unknown, ack: Ack<QueuePosition>) => void;
   'queue:leave': (payload: unknown, ack: Ack<Record<string, never>>) => void;
   'catalog:list': (payload: unknown, ack: Ack<{ titles: TitleSummary[] }>) => void;
@@ -145,7 +146,7 @@ export const EdgeSessionEventSchema = z.strictObject({
 });
 export type EdgeSessionEvent = z.infer<typeof EdgeSessionEventSchema>;
 
-export interface EdgeToBrokerEvents {
+export interface EdgeToBrokerEvents extends EdgeReceiptEvents {
   'edge:challenge': (payload: unknown, ack: Ack<JoinChallenge>) => void;
   'edge:register': (payload: unknown, ack: Ack<{ brokerPublicKey: string; leaseMs: number }>) => void;
   'edge:heartbeat': (payload: unknown, ack: Ack<Record<string, never>>) => void;
