@@ -104,7 +104,7 @@ export class ReceiptReporter {
     this.schedule();
   }
 
-  /** Running totals from the recv transport: frames decoded, bytes received, the candidate pair's RTT. */
+  /** Running totals from the recv transport: frames received, bytes received, the candidate pair's RTT. */
   private async sample(): Promise<MeterSample | undefined> {
     const at = this.now();
     let report: RTCStatsReport | undefined;
@@ -119,7 +119,9 @@ export class ReceiptReporter {
     let rttMs: number | null = null;
     report.forEach((entry: Record<string, unknown>) => {
       if (entry.type === 'inbound-rtp' && entry.kind === 'video') {
-        frames += typeof entry.framesDecoded === 'number' ? entry.framesDecoded : 0;
+        // Frames received, not decoded: delivery is what the operator answers for; a player's
+        // busy CPU dropping frames before decode is not the edge's fault.
+        frames += typeof entry.framesReceived === 'number' ? entry.framesReceived : 0;
         bytes += typeof entry.bytesReceived === 'number' ? entry.bytesReceived : 0;
       }
       const rtt = entry.currentRoundTripTime;
