@@ -65,6 +65,11 @@ export const EdgeConfigSchema = z.object({
    */
   playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
   addressEventsPerSecond: z.coerce.number().int().min(1).default(100),
+  /**
+   * RECONNECT_GRACE_MS: how long a session whose player's connection dropped keeps
+   * running for the player to resume it; after that it ends and its slot is freed.
+   */
+  reconnectGraceMs: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -94,6 +99,7 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   rtcMaxPort: 'RTC_MAX_PORT',
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
+  reconnectGraceMs: 'RECONNECT_GRACE_MS',
   logLevel: 'LOG_LEVEL',
 };
 
