@@ -47,7 +47,7 @@ const mouseLock = $<HTMLInputElement>('mouse-lock');
 
 const CATALOG_RETRY_MS = 3000;
 
-type PageState = 'catalog' | 'starting' | 'playing' | 'ended';
+type PageState = 'catalog' | 'starting' | 'playing' | 'reconnecting' | 'ended';
 
 const broker = io({ transports: ['websocket'] });
 let session: StreamSession | undefined;
@@ -64,7 +64,7 @@ let receipts: ReceiptReporter | undefined;
 
 function setState(state: PageState): void {
   document.body.dataset.state = state;
-  catalogSection.hidden = state === 'starting' || state === 'playing';
+  catalogSection.hidden = state === 'starting' || state === 'playing' || state === 'reconnecting';
   playerSection.hidden = state === 'catalog';
 }
 
@@ -139,6 +139,22 @@ async function startPlaying(title: TitleSummary): Promise<void> {
     sessionInfo.textContent = `${title.name} on ${placement.edge.edgeId}`;
     const opened = await StreamSession.open(placement, playerKey, {
       onEnded: (info) => showEnded(info.reason),
+      // A dropped connection: the last picture stays, with this over it, while the page tries again.
+      onReconnecting: () => {
+        notice.textContent = 'Reconnecting…';
+        setState('reconnecting');
+      },
+      onResumed: (tracks) => {
+        if (tracks) {
+          video.srcObject = new MediaStream([tracks.track]);
+          sound.srcObject = tracks.audioTrack ? new MediaStream([tracks.audioTrack]) : null;
+          void video.play().catch((error: unknown) => console.warn('video did not resume by itself', error));
+          if (tracks.audioTrack)
+            void sound.play().catch((error: unknown) => console.warn('sound did not resume', error));
+        }
+        notice.textContent = '';
+        setState('playing');
+      },
     });
     session = opened.session;
     video.srcObject = new MediaStream([opened.track]);

@@ -14,10 +14,15 @@ export class RequestError extends Error {
  * Sends one acknowledged request and returns the answer's data; an error answer, a
  * malformed answer or no answer in time becomes a RequestError with a code.
  */
-export async function request<T extends object>(socket: Socket, event: string, payload: unknown): Promise<T> {
+export async function request<T extends object>(
+  socket: Socket,
+  event: string,
+  payload: unknown,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<T> {
   let answer: unknown;
   try {
-    answer = await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload);
+    answer = await socket.timeout(timeoutMs).emitWithAck(event, payload);
   } catch {
     throw new RequestError({ ok: false, code: 'TIMEOUT', message: `no answer to ${event}` });
   }

@@ -71,6 +71,11 @@ export const EdgeConfigSchema = z.object({
    * acknowledged them (one `<EDGE_ID>.receipts.jsonl` per node); they survive restarts.
    */
   receiptJournalDir: z.string().default(join(homedir(), '.local', 'state', 'edgeplay', 'receipts')),
+  /**
+   * RECONNECT_GRACE_MS: how long a session whose player's connection dropped keeps
+   * running for the player to resume it; after that it ends and its slot is freed.
+   */
+  reconnectGraceMs: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -101,6 +106,7 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
   receiptJournalDir: 'RECEIPT_JOURNAL_DIR',
+  reconnectGraceMs: 'RECONNECT_GRACE_MS',
   logLevel: 'LOG_LEVEL',
 };
 

@@ -28,10 +28,14 @@ import { MediaWorker } from './sfu/media-worker.js';
 import { describeGamepadSupport, probeUinput } from './input/uinput-probe.js';
 import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
-import { attachPlayerHandlers, type PlayerSocket } from './signaling/player-handlers.js';
+import { SessionGrace } from './session/session-grace.js';
+import { attachPlayerHandlers, type Displace, type PlayerSocket } from './signaling/player-handlers.js';
 import { loadTitles, type InstalledTitle } from './titles/title-catalog.js';
 import type { StartProgress } from './progress/start-progress.js';
 import { describePaths } from './runtime/media-paths.js';
+
+const PING_INTERVAL_MS = 2000;
+const PING_TIMEOUT_MS = 3000;
 
 export interface EdgeNodeDeps {
   config: EdgeConfig;
@@ -57,6 +61,7 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
   const log = logger.child({ edgeId: config.edgeId });
   const sessions = new Map<string, PlaySession>();
   const usedTickets = new UsedTickets();
+  const grace = new SessionGrace(config.reconnectGraceMs, log);
   let titles = new Map<string, InstalledTitle>();
   let media: MediaWorker | undefined;
   let http: HttpServer | undefined;
@@ -78,7 +83,13 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
     ...(machine ? { capabilities: capabilitiesOf(machine) } : {}),
   });
 
-  async function openSession(ticket: string, signature: string, sessionLog: Logger): Promise<PlaySession> {
+  async function openSession(
+    ticket: string,
+    signature: string,
+    sessionLog: Logger,
+    socketId: string,
+    displace: Displace,
+  ): Promise<PlaySession> {
     const brokerKey = broker?.brokerPublicKey;
     if (!brokerKey || !media || stopping) {
       throw makeError(ErrorCode.EDGE_UNAVAILABLE, 'this node is not registered with a broker yet');
@@ -109,6 +120,7 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
       media: machine?.paths,
     });
     sessions.set(session.id, session);
+    grace.register(session, { ticket, playerKey: payload.playerKey }, socketId, displace);
     session.once('ended', () => {
       receipts?.sessionEnded(session.id);
       sessions.delete(session.id);
@@ -206,7 +218,15 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
         }
         res.writeHead(404).end();
       });
-      io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
+      io = new Server(http, {
+        transports: ['websocket'],
+        maxHttpBufferSize: 64 * 1024,
+        serveClient: false,
+        // A dead player connection is noticed within 5 s (socket.io's default is 45 s), so the
+        // reconnect grace starts soon after a drop, and both sides see it in time to resume.
+        pingInterval: PING_INTERVAL_MS,
+        pingTimeout: PING_TIMEOUT_MS,
+      });
       const limits = {
         perSocket: new RateLimiter({
           perSecond: config.playerEventsPerSecond,
@@ -221,7 +241,16 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
       };
       io.on('connection', (socket: PlayerSocket) => {
         limitSocketEvents(socket, limits);
-        attachPlayerHandlers(socket, { openSession }, log);
+        attachPlayerHandlers(
+          socket,
+          {
+            openSession,
+            resumeSession: (request, challenge, socketId, displace) =>
+              grace.resume(request, challenge, socketId, displace),
+            playerGone: (sessionId, socketId) => grace.detach(sessionId, socketId),
+          },
+          log,
+        );
       });
       const server = http;
       progress?.({ step: 'signaling', state: 'begin' });

@@ -31,6 +31,8 @@ const EVENTS: Record<string, Record<string, unknown>> = {
     protocol: '',
   },
   'session:end': {},
+  'session:resume': { sessionId: TRANSPORT_ID, ticket: 'eyJ2IjoxfQ.c2ln', signature: `0x${'ab'.repeat(64)}` },
+  'transport:restart-ice': { transportId: TRANSPORT_ID },
 };
 const PER_EVENT = 300;
 

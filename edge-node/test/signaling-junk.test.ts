@@ -74,6 +74,8 @@ describe('edge signaling against junk and bad tickets', () => {
       receiptJournalDir: join(keystorePath, '..', 'receipts'),
       signalingPort: 0,
       titles: 'latency-probe',
+      // The last test waits out the reconnect grace (session-resume.test.ts covers resuming).
+      reconnectGraceMs: 500,
     });
     edge = createEdgeNode({ config, logger: pino({ level: 'silent' }) });
     ({ signalingUrl } = await edge.start());
@@ -143,7 +145,7 @@ describe('edge signaling against junk and bad tickets', () => {
     expect(edge.sessions().size).toBe(0);
   });
 
-  it('opens a session for a good ticket once, refuses the same ticket again, and cleans up on disconnect', async () => {
+  it('opens a session for a good ticket once, refuses the same ticket again, and cleans up once the player stays away', async () => {
     const good = ticket();
     const playerSocket = await connect();
     const impostor = await connect();

@@ -221,6 +221,24 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     };
   }
 
+  /**
+   * Closes the player's WebRTC transports (and with them their consumers and the input
+   * channel) while the game and encoder run on: the connection that used them is gone,
+   * and a resuming page creates new ones.
+   */
+  dropPlayerTransports(): void {
+    for (const transport of this.transports.values()) transport.close();
+    this.transports.clear();
+    this.directions.clear();
+    this.consumers.clear();
+  }
+
+  /** New ICE credentials for a transport whose path broke while signaling stayed up. */
+  async restartIce(transportId: string): Promise<unknown> {
+    this.assertOpen();
+    return this.transport(transportId).restartIce();
+  }
+
   async connectTransport(transportId: string, dtlsParameters: mediasoup.types.DtlsParameters): Promise<void> {
     await this.transport(transportId).connect({ dtlsParameters });
   }

@@ -42,6 +42,19 @@ export const JoinRequestSchema = z.strictObject({
   signature: PlayerSignatureSchema,
 });
 
+/** A one-time challenge for this connection, to be signed in `session:resume`. */
+export const ResumeChallengeSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/);
+
+export const SessionResumeRequestSchema = z.strictObject({
+  sessionId: SessionIdSchema,
+  /** The ticket the session was opened with: it names the session, it is not used again. */
+  ticket: TicketSchema,
+  /** The player key's signature over playerResumeMessage(challenge, ticket). */
+  signature: PlayerSignatureSchema,
+});
+
+export const RestartIceRequestSchema = z.strictObject({ transportId: IdSchema });
+
 export const TransportCreateRequestSchema = z.strictObject({
   direction: z.enum(['send', 'recv']),
   sctpCapabilities: SctpCapabilitiesSchema.optional(),
@@ -95,6 +108,9 @@ export interface PlayerToEdgeEvents {
   'media:resume': (payload: unknown, ack: Ack<Record<string, never>>) => void;
   'data:produce': (payload: unknown, ack: Ack<{ id: string }>) => void;
   'session:end': (payload: unknown, ack: Ack<Record<string, never>>) => void;
+  'session:challenge': (payload: unknown, ack: Ack<{ challenge: string }>) => void;
+  'session:resume': (payload: unknown, ack: Ack<JoinAnswer>) => void;
+  'transport:restart-ice': (payload: unknown, ack: Ack<{ iceParameters: unknown }>) => void;
 }
 
 export const SessionEndedSchema = z.object({

@@ -22,6 +22,15 @@ export function playerJoinMessage(ticket: string): string {
 }
 
 /** An Ed25519 signature: 64 bytes as 0x + 128 lowercase hex digits. */
+/**
+ * What the page's player key signs to take a running session back after a network drop:
+ * the edge's one-time challenge for this connection and the session's ticket, so a
+ * recorded resume is useless on any other connection.
+ */
+export function playerResumeMessage(challenge: string, ticket: string): string {
+  return `edgeplay-resume:${challenge}:${ticket}`;
+}
+
 export const PlayerSignatureSchema = z.string().regex(/^0x[0-9a-f]{128}$/, '0x and 128 lowercase hex digits');
 
 /**
