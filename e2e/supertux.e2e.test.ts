@@ -60,7 +60,7 @@ describe('playing SuperTux in the browser', () => {
     // Enter on "Start Game", then Enter on the first level set: the world map (or, on a
     // first run, the story intro) replaces the title screen. Retry once on a loaded machine.
     let withInput = 0;
-    for (let attempt = 0; attempt < 2 && withInput <= Math.max(5 * withoutInput, 0.1); attempt++) {
+    for (let attempt = 0; attempt < 2 && withInput <= Math.max(2 * withoutInput, 0.6); attempt++) {
       await press(page, 'Enter');
       await page.waitForTimeout(800);
       await press(page, 'Enter');
@@ -69,6 +69,8 @@ describe('playing SuperTux in the browser', () => {
     console.log(
       `SuperTux scene change: 1.5 s without input ${withoutInput.toFixed(3)}; after Enter, Enter ${withInput.toFixed(3)}`,
     );
-    expect(withInput).toBeGreaterThan(Math.max(5 * withoutInput, 0.1));
+    // The title screen animates (Tux walks, the level scrolls): up to ~0.3 without input on a
+    // loaded machine. The story intro or world map replaces nearly every colour (~1.0).
+    expect(withInput).toBeGreaterThan(Math.max(2 * withoutInput, 0.6));
   }, 90_000);
 });
