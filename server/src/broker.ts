@@ -58,7 +58,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       }
       const players = io.of('/');
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
-      const waitingRoom = new WaitingRoom({ store, tickets, players, logger });
+      const waitingRoom = new WaitingRoom({ store, tickets, catalog, players, logger });
       attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger });
       let origins: string[] = config.publicOrigins ?? [];
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {

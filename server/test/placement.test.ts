@@ -31,7 +31,13 @@ describe('placement through the broker (in-memory store)', () => {
     socket.timeout(2000).emitWithAck(event, payload) as Promise<Answer>;
 
   /** An edge as the broker sees one: registers, and heartbeats while `beating` is true. */
-  const edge = async (edgeId: string, location: { lat: number; lon: number }, maxSessions = 1, title = TITLE) => {
+  const edge = async (
+    edgeId: string,
+    location: { lat: number; lon: number },
+    maxSessions = 1,
+    title: Record<string, unknown> = TITLE,
+    gpuClass = 'cpu',
+  ) => {
     const socket = await connect('/edge', { token: JOIN_TOKEN });
     const registered = await registerEdge(socket, url, {
       edgeId,
@@ -39,6 +45,7 @@ describe('placement through the broker (in-memory store)', () => {
       titles: [title],
       maxSessions,
       location,
+      gpuClass,
     });
     expect(registered.ok).toBe(true);
     const timer = setInterval(() => void ask(socket, 'edge:heartbeat', { activeSessions: 0 }), LEASE_MS / 4);
@@ -122,6 +129,31 @@ describe('placement through the broker (in-memory store)', () => {
     ).toMatchObject({ ok: false, code: 'EDGE_UNAVAILABLE' });
     near.stopBeating();
     far.stopBeating();
+  });
+
+  it('places a title that declares a minimum GPU tier only on edges that reach it, nearest first', async () => {
+    const racer = { id: 'racer', name: 'Racer', resolution: { width: 1280, height: 720 }, fps: 60 };
+    const demanding = { ...racer, minGpuTier: 'mid' };
+    // The nearer edge is CPU-only and its manifest, registered last, asks for nothing: the
+    // catalog keeps the strictest minimum.
+    const gpu = await edge(`gpu-${randomUUID().slice(0, 8)}`, NEW_YORK, 1, demanding, 'rtx-4070');
+    const cpu = await edge(`cpu-${randomUUID().slice(0, 8)}`, LONDON, 1, racer, 'cpu');
+    const player = await connect();
+    const catalog = (await ask(player, 'catalog:list', {})) as Answer & {
+      titles: { id: string; minGpuTier?: string }[];
+    };
+    expect(catalog.titles.find((t) => t.id === 'racer')?.minGpuTier).toBe('mid');
+    const listed = (await ask(player, 'session:candidates', { titleId: 'racer', location: LONDON })) as Answer & {
+      candidates: { edgeId: string }[];
+    };
+    expect(listed.candidates.map((c) => c.edgeId.split('-')[0])).toEqual(['gpu']);
+    const placed = await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: 'racer', location: LONDON });
+    expect(placed.edge?.edgeId).toMatch(/^gpu-/);
+    expect(
+      await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: 'racer', location: LONDON }),
+    ).toMatchObject({ ok: false, code: 'NO_CAPACITY' });
+    cpu.stopBeating();
+    gpu.stopBeating();
   });
 
   it('takes an edge that stops heartbeating out of routing once its lease lapses', async () => {

@@ -7,8 +7,9 @@ import {
   type ProbeResult,
   type SessionPlacement,
 } from '@edgeplay/shared';
-import type { EdgeCandidate, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
+import { candidateFilter, rankCandidates, type TitleNeeds } from './candidate-score.js';
 
 /** How many nearby edges a player measures, and the broker tries. */
 export const CANDIDATES = 5;
@@ -26,13 +27,14 @@ export function probeUrlOf(signalingUrl: string): string {
   return new URL('/probe', signalingUrl).toString();
 }
 
-/** Nearby edges with the title and a free slot, for the page to measure. */
+/** Nearby edges with the title and a free slot that meet its needs, for the page to measure. */
 export async function listCandidates(
   store: Store,
   titleId: string,
   location: Location = NOWHERE,
+  needs: TitleNeeds = {},
 ): Promise<Candidate[]> {
-  const edges = await store.findCandidates({ titleId, ...location, limit: CANDIDATES });
+  const edges = await store.findCandidates({ titleId, ...location, limit: CANDIDATES, ...candidateFilter(needs) });
   return edges.map((edge) => ({
     edgeId: edge.edgeId,
     probeUrl: probeUrlOf(edge.signalingUrl),
@@ -40,36 +42,31 @@ export async function listCandidates(
   }));
 }
 
-/**
- * Orders candidates for placement. With measurements: lowest measured RTT first (a
- * candidate that did not answer the page is left out), then more free slots, then
- * nearer. Without: nearest first, as the Store returns them.
- */
-export function rankCandidates(edges: EdgeCandidate[], probes: ProbeResult[] | undefined): EdgeCandidate[] {
-  if (!probes?.length) return edges;
-  const rtt = new Map(probes.map((probe) => [probe.edgeId, probe.rttMs]));
-  return edges
-    .filter((edge) => typeof rtt.get(edge.edgeId) === 'number')
-    .sort(
-      (a, b) =>
-        (rtt.get(a.edgeId) ?? Infinity) - (rtt.get(b.edgeId) ?? Infinity) ||
-        b.freeSlots - a.freeSlots ||
-        a.distanceKm - b.distanceKm,
-    );
+export interface PlacementRequest extends TitleNeeds {
+  titleId: string;
+  playerKey: string;
+  location?: Location | undefined;
+  probes?: ProbeResult[] | undefined;
 }
 
 /**
- * Sends a player to the best edge with the title and a free slot: the slot is reserved
- * atomically in the Store (pending until the edge reports the session started, and freed
- * by itself if the ticket is never used), then the ticket is signed.
+ * Sends a player to the best edge (candidate-score.ts) with the title and a free slot:
+ * the slot is reserved atomically in the Store (pending until the edge reports the
+ * session started, and freed by itself if the ticket is never used), then the ticket is
+ * signed.
  */
 export async function placePlayer(
   { store, tickets, logger }: PlacementDeps,
-  request: { titleId: string; playerKey: string; location?: Location | undefined; probes?: ProbeResult[] | undefined },
+  request: PlacementRequest,
 ): Promise<SessionPlacement> {
   const { titleId } = request;
-  const edges = await store.findCandidates({ titleId, ...(request.location ?? NOWHERE), limit: CANDIDATES });
-  const ranked = rankCandidates(edges, request.probes);
+  const edges = await store.findCandidates({
+    titleId,
+    ...(request.location ?? NOWHERE),
+    limit: CANDIDATES,
+    ...candidateFilter(request),
+  });
+  const ranked = rankCandidates(edges, request.probes, request);
   if (edges.length > 0 && ranked.length === 0) {
     throw makeError(
       ErrorCode.EDGE_UNAVAILABLE,
@@ -81,7 +78,10 @@ export async function placePlayer(
     // The slot outlives the ticket by a little, so a player who joins at the last moment still has it.
     if (await store.reserveSlot({ edgeId: edge.edgeId, sessionId, titleId, ttlMs: tickets.ttlMs + 5000 })) {
       const rttMs = request.probes?.find((probe) => probe.edgeId === edge.edgeId)?.rttMs;
-      logger.info({ sessionId, edgeId: edge.edgeId, titleId, rttMs, distanceKm: edge.distanceKm }, 'player placed');
+      logger.info(
+        { sessionId, edgeId: edge.edgeId, titleId, rttMs, distanceKm: edge.distanceKm, gpuTier: edge.gpuTier },
+        'player placed',
+      );
       return { sessionId, ticket, edge: { edgeId: edge.edgeId, signalingUrl: edge.signalingUrl } };
     }
   }

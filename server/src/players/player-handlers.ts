@@ -52,8 +52,8 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(CandidatesRequestSchema, payload, 'session:candidates');
-          await catalog.assertOffered(request.titleId);
-          return { candidates: await listCandidates(deps.store, request.titleId, request.location) };
+          const title = await catalog.title(request.titleId);
+          return { candidates: await listCandidates(deps.store, request.titleId, request.location, title) };
         },
         onInternalError,
       ),
@@ -99,8 +99,8 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(SessionRequestSchema, payload, 'session:request');
-          await catalog.assertOffered(request.titleId);
-          const placement = await placePlayer({ ...deps, logger: log }, request);
+          const { minGpuTier } = await catalog.title(request.titleId);
+          const placement = await placePlayer({ ...deps, logger: log }, { ...request, minGpuTier });
           // The player hears from any broker if the edge is lost (see sessionRoom).
           await socket.join(sessionRoom(placement.sessionId));
           return placement;

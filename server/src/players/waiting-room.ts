@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace } from 'socket.io';
 import type { Logger } from 'pino';
 import { isEdgePlayError, ErrorCode, type Location, type ProbeResult, type QueuePosition } from '@edgeplay/shared';
+import type { Catalog } from '../catalog/catalog.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { placePlayer } from './placement.js';
@@ -34,7 +35,15 @@ export class WaitingRoom {
   private readonly recentLengths = new Map<string, number[]>();
   private draining: Promise<void> | undefined;
 
-  constructor(private readonly deps: { store: Store; tickets: TicketIssuer; players: Namespace; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      tickets: TicketIssuer;
+      catalog: Pick<Catalog, 'title'>;
+      players: Namespace;
+      logger: Logger;
+    },
+  ) {}
 
   async join(request: Omit<LocalEntry, 'socketId'>, socketId: string): Promise<QueuePosition> {
     const entryId = randomUUID();
@@ -90,9 +99,14 @@ export class WaitingRoom {
   }
 
   private async drainOnce(): Promise<void> {
-    const { store, tickets, players, logger } = this.deps;
+    const { store, tickets, catalog, players, logger } = this.deps;
     const titles = new Set([...this.entries.values()].map((entry) => entry.titleId));
     for (const titleId of titles) {
+      const needs = await catalog.title(titleId).catch((error: unknown) => {
+        if (isEdgePlayError(error, ErrorCode.TITLE_NOT_FOUND)) return undefined; // no edge offers it right now
+        throw error;
+      });
+      if (!needs) continue;
       for (;;) {
         const [head] = await store.queueHead(titleId, 1);
         if (!head) break;
@@ -101,7 +115,13 @@ export class WaitingRoom {
         try {
           placement = await placePlayer(
             { store, tickets, logger },
-            { titleId, playerKey: head.playerKey, location: local?.location, probes: local?.probes },
+            {
+              titleId,
+              playerKey: head.playerKey,
+              location: local?.location,
+              probes: local?.probes,
+              minGpuTier: needs.minGpuTier,
+            },
           );
         } catch (error) {
           if (

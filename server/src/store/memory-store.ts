@@ -1,4 +1,14 @@
-import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
+import {
+  EdgeIdSchema,
+  ErrorCode,
+  gpuTierOf,
+  gpuTierRank,
+  makeError,
+  parseOrThrow,
+  SessionIdSchema,
+  TitleIdSchema,
+  type GpuTier,
+} from '@edgeplay/shared';
 import { greatCircleKm } from './geo-distance.js';
 import {
   CandidateQuerySchema,
@@ -8,24 +18,27 @@ import {
   QueueEntryIdSchema,
   QueueEntrySchema,
   QueueHeadCountSchema,
+  ReputationSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
 } from './store-schemas.js';
-import type {
-  CandidateQuery,
-  Clock,
-  EdgeCandidate,
-  EdgeRecord,
-  ExpiredEdge,
-  LiveEdge,
-  QueueEntry,
-  SlotReleaseReason,
-  SlotRequest,
-  Store,
+import {
+  DEFAULT_REPUTATION,
+  type CandidateQuery,
+  type Clock,
+  type EdgeCandidate,
+  type EdgeRecord,
+  type ExpiredEdge,
+  type LiveEdge,
+  type QueueEntry,
+  type SlotReleaseReason,
+  type SlotRequest,
+  type Store,
 } from './store.js';
 
 interface MemoryEdge {
   record: EdgeRecord;
+  gpuTier: GpuTier;
   leaseExpiresAt: number;
   /** Sessions holding a slot here, including pending ones that lapsed but were not swept yet. */
   sessionIds: Set<string>;
@@ -51,6 +64,8 @@ export class MemoryStore implements Store {
   private readonly clock: Clock;
   private readonly edges = new Map<string, MemoryEdge>();
   private readonly sessions = new Map<string, MemorySession>();
+  /** edgeId → reputation, for those set; kept apart from `edges` so it outlives a registration. */
+  private readonly reputations = new Map<string, number>();
   /** titleId → entryId → entry; a Map iterates in insertion order, which is the FIFO. */
   private readonly queues = new Map<string, Map<string, QueueEntry>>();
   private closed = false;
@@ -63,7 +78,12 @@ export class MemoryStore implements Store {
     const record = parseOrThrow(EdgeRecordSchema, edge, 'edge record');
     const leaseExpiresAt = this.now() + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
     const previous = this.edges.get(record.edgeId);
-    this.edges.set(record.edgeId, { record, leaseExpiresAt, sessionIds: previous?.sessionIds ?? new Set() });
+    this.edges.set(record.edgeId, {
+      record,
+      gpuTier: gpuTierOf(record.gpuClass),
+      leaseExpiresAt,
+      sessionIds: previous?.sessionIds ?? new Set(),
+    });
   }
 
   async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
@@ -85,20 +105,55 @@ export class MemoryStore implements Store {
   }
 
   async findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]> {
-    const { titleId, lat, lon, limit } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    const {
+      titleId,
+      lat,
+      lon,
+      limit,
+      minGpuTier,
+      minReputation = 0,
+    } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
     const now = this.now();
-    const matches: { edge: MemoryEdge; freeSlots: number; distanceKm: number }[] = [];
+    const minRank = minGpuTier === undefined ? 0 : gpuTierRank(minGpuTier);
+    const matches: { edge: MemoryEdge; freeSlots: number; distanceKm: number; reputation: number }[] = [];
     for (const edge of this.edges.values()) {
       if (edge.leaseExpiresAt <= now || !edge.record.titles.includes(titleId)) continue;
+      if (gpuTierRank(edge.gpuTier) < minRank) continue;
+      const reputation = this.reputations.get(edge.record.edgeId) ?? DEFAULT_REPUTATION;
+      if (reputation < minReputation) continue;
       const freeSlots = edge.record.maxSessions - this.sweep(edge, now);
       if (freeSlots <= 0) continue;
-      matches.push({ edge, freeSlots, distanceKm: greatCircleKm(lat, lon, edge.record.lat, edge.record.lon) });
+      matches.push({
+        edge,
+        freeSlots,
+        reputation,
+        distanceKm: greatCircleKm(lat, lon, edge.record.lat, edge.record.lon),
+      });
     }
     // Copy only what is returned: copying every match cost ~9 ms a call at 10,000 edges (bench).
     return matches
       .sort((a, b) => a.distanceKm - b.distanceKm)
       .slice(0, limit)
-      .map(({ edge, freeSlots, distanceKm }) => ({ ...structuredClone(edge.record), freeSlots, distanceKm }));
+      .map(({ edge, freeSlots, distanceKm, reputation }) => ({
+        ...structuredClone(edge.record),
+        freeSlots,
+        distanceKm,
+        gpuTier: edge.gpuTier,
+        reputation,
+      }));
+  }
+
+  async setReputation(edgeId: string, reputation: number): Promise<void> {
+    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    parseOrThrow(ReputationSchema, reputation, 'reputation');
+    this.assertOpen();
+    this.reputations.set(edgeId, reputation);
+  }
+
+  async getReputation(edgeId: string): Promise<number> {
+    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    this.assertOpen();
+    return this.reputations.get(edgeId) ?? DEFAULT_REPUTATION;
   }
 
   async reserveSlot(request: SlotRequest): Promise<boolean> {

@@ -1,6 +1,16 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { EdgeIdSchema, ErrorCode, makeError, parseOrThrow, SessionIdSchema, TitleIdSchema } from '@edgeplay/shared';
+import {
+  EdgeIdSchema,
+  ErrorCode,
+  GPU_TIERS,
+  gpuTierOf,
+  gpuTierRank,
+  makeError,
+  parseOrThrow,
+  SessionIdSchema,
+  TitleIdSchema,
+} from '@edgeplay/shared';
 import { EXPIRE_LEASES, FIND_CANDIDATES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
 import type { LuaScript } from './lua-script.js';
 import { ENQUEUE, QUEUE_HEAD, REMOVE_QUEUE_ENTRY } from './queue-scripts.js';
@@ -14,20 +24,22 @@ import {
   QueueEntryIdSchema,
   QueueEntrySchema,
   QueueHeadCountSchema,
+  ReputationSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
 } from './store-schemas.js';
-import type {
-  CandidateQuery,
-  Clock,
-  EdgeCandidate,
-  EdgeRecord,
-  ExpiredEdge,
-  LiveEdge,
-  QueueEntry,
-  SlotReleaseReason,
-  SlotRequest,
-  Store,
+import {
+  DEFAULT_REPUTATION,
+  type CandidateQuery,
+  type Clock,
+  type EdgeCandidate,
+  type EdgeRecord,
+  type ExpiredEdge,
+  type LiveEdge,
+  type QueueEntry,
+  type SlotReleaseReason,
+  type SlotRequest,
+  type Store,
 } from './store.js';
 
 export const DEFAULT_KEY_PREFIX = 'edgeplay:';
@@ -65,8 +77,18 @@ const PositionReplySchema = z.int().positive();
 const QueueHeadReplySchema = z.array(StoredQueueEntrySchema);
 const SessionIdsReplySchema = z.array(z.string());
 const ExpiredReplySchema = z.array(z.tuple([z.string(), SessionIdsReplySchema]));
+const StoredReputationSchema = z.string().min(1).transform(Number).pipe(ReputationSchema);
 const CandidatesReplySchema = z.array(
-  z.tuple([StoredEdgeRecordSchema, z.int().positive(), z.string().transform(Number).pipe(z.number().nonnegative())]),
+  z.tuple([
+    StoredEdgeRecordSchema,
+    z.int().positive(),
+    z.string().transform(Number).pipe(z.number().nonnegative()),
+    z
+      .int()
+      .min(0)
+      .max(GPU_TIERS.length - 1),
+    StoredReputationSchema,
+  ]),
 );
 
 export interface RedisStoreOptions {
@@ -123,7 +145,9 @@ export class RedisStore implements Store {
     const record = parseOrThrow(EdgeRecordSchema, edge, 'edge record');
     const leaseExpiresAt = this.now() + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
     const { edgeId, maxSessions, lon, lat, titles } = record;
-    await this.run(UPSERT_EDGE, [edgeId, JSON.stringify(record), maxSessions, leaseExpiresAt, lon, lat, ...titles]);
+    const gpuRank = gpuTierRank(gpuTierOf(record.gpuClass));
+    const args = [edgeId, JSON.stringify(record), maxSessions, leaseExpiresAt, lon, lat, gpuRank, ...titles];
+    await this.run(UPSERT_EDGE, args);
   }
 
   async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
@@ -150,10 +174,39 @@ export class RedisStore implements Store {
   }
 
   async findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]> {
-    const { titleId, lat, lon, limit } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
-    const args = [titleId, lon, lat, this.now(), limit, WHOLE_EARTH_RADIUS_KM];
+    const {
+      titleId,
+      lat,
+      lon,
+      limit,
+      minGpuTier,
+      minReputation = 0,
+    } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    const minRank = minGpuTier === undefined ? 0 : gpuTierRank(minGpuTier);
+    const args = [titleId, lon, lat, this.now(), limit, WHOLE_EARTH_RADIUS_KM, minRank, String(minReputation)];
     const reply = this.parseReply(FIND_CANDIDATES, CandidatesReplySchema, await this.run(FIND_CANDIDATES, args));
-    return reply.map(([record, freeSlots, distanceKm]) => ({ ...record, freeSlots, distanceKm }));
+    return reply.map(([record, freeSlots, distanceKm, rank, reputation]) => ({
+      ...record,
+      freeSlots,
+      distanceKm,
+      gpuTier: GPU_TIERS[rank] ?? 'cpu', // rank is checked to be in range above
+      reputation,
+    }));
+  }
+
+  async setReputation(edgeId: string, reputation: number): Promise<void> {
+    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    parseOrThrow(ReputationSchema, reputation, 'reputation');
+    this.assertOpen();
+    // String(number) reads back as the same number, in JS and in Lua's tonumber.
+    await this.redis.hset(this.keys.reputations, edgeId, String(reputation));
+  }
+
+  async getReputation(edgeId: string): Promise<number> {
+    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    this.assertOpen();
+    const stored = await this.redis.hget(this.keys.reputations, edgeId);
+    return stored === null ? DEFAULT_REPUTATION : parseStored(StoredReputationSchema, stored, this.keys.reputations);
   }
 
   async reserveSlot(request: SlotRequest): Promise<boolean> {

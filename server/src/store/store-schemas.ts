@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AddressSchema,
   EdgeIdSchema,
+  GpuTierSchema,
   HttpUrlSchema,
   PlayerKeySchema,
   SessionIdSchema,
@@ -44,11 +45,16 @@ export const EdgeRecordSchema = z.strictObject({
 
 export const DurationMsSchema = z.int().min(1).max(MAX_DURATION_MS);
 
+/** An edge's reputation: a placeholder score for proof-of-service, 0 (never place) .. 1 (default). */
+export const ReputationSchema = z.number().min(0).max(1);
+
 export const CandidateQuerySchema = z.strictObject({
   titleId: TitleIdSchema,
   lat: LatitudeSchema,
   lon: LongitudeSchema,
   limit: z.int().min(1).max(100),
+  minGpuTier: GpuTierSchema.exactOptional(),
+  minReputation: ReputationSchema.exactOptional(),
 }) satisfies z.ZodType<CandidateQuery>;
 
 export const SlotRequestSchema = z.strictObject({

@@ -10,6 +10,8 @@
  * and tests can move time by hand.
  */
 
+import type { GpuTier } from '@edgeplay/shared';
+
 /** Milliseconds since the epoch, as `Date.now()` returns. */
 export type Clock = () => number;
 
@@ -27,6 +29,7 @@ export interface EdgeRecord {
   /** Ids of the titles installed on the edge. */
   titles: string[];
   maxSessions: number;
+  /** What the edge renders on, a model slug ("rtx-4090") or "cpu"; the store files it under gpuTierOf(gpuClass). */
   gpuClass: string;
 }
 
@@ -42,13 +45,24 @@ export interface CandidateQuery {
   lon: number;
   /** At most this many candidates. */
   limit: number;
+  /** Leave out edges whose GPU tier (gpuTierOf(gpuClass)) is below this; absent: any edge. */
+  minGpuTier?: GpuTier;
+  /** Leave out edges whose reputation is below this (0..1); absent: 0, none left out. */
+  minReputation?: number;
 }
 
 export interface EdgeCandidate extends EdgeRecord {
   freeSlots: number;
   /** Great-circle distance from the query point (haversine, Redis's earth radius). */
   distanceKm: number;
+  /** gpuTierOf(gpuClass), as the store filed the edge. */
+  gpuTier: GpuTier;
+  /** The edge's reputation (0..1) at the time of the query. */
+  reputation: number;
 }
+
+/** Every edge's reputation until someone sets it. */
+export const DEFAULT_REPUTATION = 1;
 
 export interface SlotRequest {
   edgeId: string;
@@ -104,8 +118,16 @@ export interface Store {
   /** Forgets the edge; returns the sessions whose slots it freed (empty when unknown). */
   removeEdge(edgeId: string): Promise<string[]>;
 
-  /** Live edges with the title and a free slot, nearest first. */
+  /** Live edges with the title and a free slot, at or above the query's GPU tier and reputation, nearest first. */
   findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]>;
+
+  /**
+   * Sets the edge's reputation, 0..1 (a placeholder for proof-of-service). It belongs to
+   * the edge id, not to a registration: it survives lease lapses, removal and re-joining.
+   */
+  setReputation(edgeId: string, reputation: number): Promise<void>;
+  /** The edge's reputation; DEFAULT_REPUTATION (1) for one never set, also for an unknown edge. */
+  getReputation(edgeId: string): Promise<number>;
 
   /**
    * Takes one slot as a pending reservation. True only when the edge's lease is live,

@@ -104,6 +104,13 @@ describe('RedisStore on a real redis-server', () => {
 
     await raw.hset(`${prefix}edge:fra-1`, 'leaseExpiresAt', 'nan');
     await expectInternal(store.renewLease('fra-1', 10_000));
+
+    await store.upsertEdge(FRANKFURT, 10_000);
+    for (const junk of ['nan', '1.5', 'high', '']) {
+      await raw.hset(`${prefix}reputations`, 'fra-1', junk);
+      await expectInternal(store.getReputation('fra-1'));
+      await expectInternal(store.findCandidates({ titleId: 'chess', lat: 50, lon: 8, limit: 5 }));
+    }
   });
 
   it('runs on a throw-away redis-server that is gone once close() resolves', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode, isEdgePlayError } from '@edgeplay/shared';
-import type { Clock, EdgeRecord, QueueEntry, Store } from '../../src/store/store.js';
+import { ErrorCode, isEdgePlayError, type GpuTier } from '@edgeplay/shared';
+import type { CandidateQuery, Clock, EdgeRecord, QueueEntry, Store } from '../../src/store/store.js';
 
 /** Two handles on one state: for Redis two connections, for memory the same instance. */
 export interface StoreHandles {
@@ -151,6 +151,35 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         expect(await store.findCandidates(near('doom'))).toEqual([]);
       });
 
+      it("says each candidate's GPU tier and reputation, and leaves out edges below the asked minimum", async () => {
+        // A little south of par-1, one after the other: farther from London, in this order.
+        const south = (km: number) => ({ lat: CITIES.paris.lat - km / 111 });
+        await store.upsertEdge(edge('par-2', 'paris', { gpuClass: 'cpu', ...south(2) }), LEASE_MS);
+        await store.upsertEdge(edge('par-3', 'paris', { gpuClass: 'rtx-4090', ...south(4) }), LEASE_MS);
+        const found = await peer.findCandidates(near());
+        expect(found.map((c) => [c.edgeId, c.gpuTier, c.reputation])).toEqual([
+          ['par-1', 'mid', 1],
+          ['par-2', 'cpu', 1],
+          ['par-3', 'top', 1],
+          ['fra-1', 'mid', 1],
+          ['nyc-1', 'mid', 1],
+        ]);
+        const ids = async (query: Partial<CandidateQuery>) =>
+          (await store.findCandidates({ ...near(), ...query })).map((c) => c.edgeId);
+        expect(await ids({ minGpuTier: 'cpu' })).toEqual(['par-1', 'par-2', 'par-3', 'fra-1', 'nyc-1']);
+        expect(await ids({ minGpuTier: 'mid' })).toEqual(['par-1', 'par-3', 'fra-1', 'nyc-1']);
+        expect(await ids({ minGpuTier: 'top' })).toEqual(['par-3']);
+        // The limit counts qualifying edges only: the nearest ones that qualify come back.
+        expect(await ids({ minGpuTier: 'high', limit: 1 })).toEqual(['par-3']);
+
+        await peer.setReputation('par-1', 0.25);
+        await store.setReputation('fra-1', 0.5);
+        expect(await ids({ minReputation: 0.5 })).toEqual(['par-2', 'par-3', 'fra-1', 'nyc-1']);
+        expect(await ids({ minReputation: 0.51, minGpuTier: 'mid' })).toEqual(['par-3', 'nyc-1']);
+        expect(await ids({})).toEqual(['par-1', 'par-2', 'par-3', 'fra-1', 'nyc-1']);
+        expect((await store.findCandidates(near()))[0]).toMatchObject({ edgeId: 'par-1', reputation: 0.25 });
+      });
+
       it('leaves out full edges, lapsed leases and titles an edge dropped', async () => {
         expect(await reserve(store, 'par-1')).toBe(true);
         expect(await reserve(peer, 'fra-1')).toBe(true);
@@ -241,6 +270,39 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         );
         expect(results.filter(Boolean)).toHaveLength(1);
         expect(await store.slotsInUse('fra-1')).toBe(0);
+      });
+    });
+
+    describe('reputation', () => {
+      it("is 1 until set, reads back as set on every handle, and outlives the edge's registration", async () => {
+        expect(await store.getReputation('fra-1')).toBe(1);
+        await store.setReputation('fra-1', 0.3);
+        expect(await peer.getReputation('fra-1')).toBe(0.3);
+        await peer.setReputation('fra-1', 1e-7);
+        expect(await store.getReputation('fra-1')).toBe(1e-7);
+
+        await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        await store.setReputation('fra-1', 0.75);
+        await store.removeEdge('fra-1');
+        await peer.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        now += LEASE_MS;
+        await store.expireLeases(now);
+        expect(await store.getReputation('fra-1')).toBe(0.75);
+        expect(await store.getReputation('par-1')).toBe(1);
+      });
+
+      it('refuses a reputation outside 0..1 or for a malformed edge id', async () => {
+        await expectCode(store.setReputation('fra-1', 1.01), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.setReputation('fra-1', -0.1), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.setReputation('fra-1', Number.NaN), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.setReputation('bad:id', 0.5), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.getReputation('bad:id'), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.findCandidates({ ...near(), minReputation: 2 }), ErrorCode.INVALID_MESSAGE);
+        await expectCode(
+          store.findCandidates({ ...near(), minGpuTier: 'rtx-4090' as GpuTier }),
+          ErrorCode.INVALID_MESSAGE,
+        );
+        expect(await store.getReputation('fra-1')).toBe(1);
       });
     });
 

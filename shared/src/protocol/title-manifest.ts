@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GpuTierSchema } from './gpu-tier.js';
 
 /** A title id: lower-case slug, used in URLs, logs and file names. */
 export const TitleIdSchema = z
@@ -25,6 +26,8 @@ export const TitleManifestSchema = z.strictObject({
     height: z.int().min(120).max(2160),
   }),
   fps: z.int().min(10).max(120),
+  /** The lowest GPU tier (gpu-tier.ts) the title plays well on; absent: any edge, CPU-only included. */
+  minGpuTier: GpuTierSchema.optional(),
 });
 
 export type TitleManifest = z.infer<typeof TitleManifestSchema>;
@@ -36,11 +39,19 @@ export const TitleSummarySchema = TitleManifestSchema.pick({
   description: true,
   resolution: true,
   fps: true,
+  minGpuTier: true,
 });
 
 export type TitleSummary = z.infer<typeof TitleSummarySchema>;
 
 export function summarizeTitle(manifest: TitleManifest): TitleSummary {
-  const { id, name, description, resolution, fps } = manifest;
-  return description === undefined ? { id, name, resolution, fps } : { id, name, description, resolution, fps };
+  const { id, name, description, resolution, fps, minGpuTier } = manifest;
+  return {
+    id,
+    name,
+    ...(description === undefined ? {} : { description }),
+    resolution,
+    fps,
+    ...(minGpuTier === undefined ? {} : { minGpuTier }),
+  };
 }
