@@ -102,6 +102,8 @@ function simulatedEdges(): EdgeRecord[] {
       titles: [...titles],
       maxSessions: MAX_SESSIONS,
       gpuClass: 'bench',
+      sessionKey: `0x${randomBytes(32).toString('hex')}`,
+      sessionKeyExpiresAt: Date.now() + 24 * 60 * 60 * 1000,
     };
   });
 }

@@ -21,6 +21,8 @@ function record(edgeId: string, overrides: Partial<EdgeRecord> = {}): EdgeRecord
     titles: ['chess'],
     maxSessions: 4,
     gpuClass: 'rtx-4070',
+    sessionKey: `0x${'5e'.repeat(32)}`,
+    sessionKeyExpiresAt: 1_900_000_000_000,
     ...overrides,
   };
 }

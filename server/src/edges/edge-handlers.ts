@@ -76,6 +76,8 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
               titles: edge.titles.map((title) => title.id),
               maxSessions: edge.maxSessions,
               gpuClass: edge.gpuClass,
+              sessionKey: verified.sessionKey,
+              sessionKeyExpiresAt: verified.sessionKeyExpiresAt,
             },
             deps.leaseMs,
           );

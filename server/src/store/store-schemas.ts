@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AddressSchema,
+  Bytes32HexSchema,
   EdgeIdSchema,
   GpuTierSchema,
   HttpUrlSchema,
@@ -41,6 +42,8 @@ export const EdgeRecordSchema = z.strictObject({
   titles: z.array(TitleIdSchema).max(500),
   maxSessions: z.int().min(1).max(64),
   gpuClass: LabelSchema,
+  sessionKey: Bytes32HexSchema,
+  sessionKeyExpiresAt: z.int().positive(),
 }) satisfies z.ZodType<EdgeRecord>;
 
 export const DurationMsSchema = z.int().min(1).max(MAX_DURATION_MS);

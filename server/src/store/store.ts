@@ -31,6 +31,13 @@ export interface EdgeRecord {
   maxSessions: number;
   /** What the edge renders on, a model slug ("rtx-4090") or "cpu"; the store files it under gpuTierOf(gpuClass). */
   gpuClass: string;
+  /**
+   * The raw Ed25519 public key (0x + 64 lowercase hex) the operator's EIP-712 join proof
+   * authorised for this run: whatever the edge signs later (usage receipts) verifies with it.
+   */
+  sessionKey: string;
+  /** When the join proof stops vouching for sessionKey (ms since epoch). */
+  sessionKeyExpiresAt: number;
 }
 
 /** An edge whose lease is live, as `getEdge` returns it. */

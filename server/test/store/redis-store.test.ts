@@ -38,6 +38,8 @@ const FRANKFURT: EdgeRecord = {
   maxSessions: 2,
   gpuClass: 'rtx-4070',
   operator: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
+  sessionKey: `0x${'5e'.repeat(32)}`,
+  sessionKeyExpiresAt: 1_900_000_000_000,
 };
 
 describe('RedisStore on a real redis-server', () => {

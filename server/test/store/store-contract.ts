@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, isEdgePlayError, type GpuTier } from '@edgeplay/shared';
+import {
+  createSessionKey,
+  importSessionPublicKey,
+  signWithSessionKey,
+  verifySessionSignature,
+} from '@edgeplay/shared/node';
 import type { CandidateQuery, Clock, EdgeRecord, QueueEntry, Store } from '../../src/store/store.js';
 
 /** Two handles on one state: for Redis two connections, for memory the same instance. */
@@ -27,6 +33,9 @@ const CITIES = {
 /** Great-circle km from London (haversine at Redis's earth radius, computed independently). */
 const KM_FROM_LONDON = { paris: 343.65, amsterdam: 357.99, frankfurt: 637.95, newYork: 5571.79 };
 
+/** The Ed25519 key an edge's join proof authorised, as edge-handlers.ts hands it to the Store. */
+const SESSION_KEY = createSessionKey(60 * 60 * 1000, T0);
+
 function edge(edgeId: string, city: keyof typeof CITIES, overrides: Partial<EdgeRecord> = {}): EdgeRecord {
   return {
     edgeId,
@@ -37,6 +46,8 @@ function edge(edgeId: string, city: keyof typeof CITIES, overrides: Partial<Edge
     maxSessions: 2,
     gpuClass: 'rtx-4070',
     operator: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
+    sessionKey: SESSION_KEY.publicKeyRaw,
+    sessionKeyExpiresAt: SESSION_KEY.expiresAt,
     ...overrides,
   };
 }
@@ -93,6 +104,30 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         expect(await store.getEdge('nobody')).toBeUndefined();
       });
 
+      it('keeps the session key the join proof authorised, so what the edge signs verifies later', async () => {
+        await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        const receipt = Buffer.from('fra-1 served 60 s of chess');
+        const signature = signWithSessionKey(SESSION_KEY, receipt);
+        const stored = await peer.getEdge('fra-1');
+        expect(stored).toMatchObject({ sessionKey: SESSION_KEY.publicKeyRaw, sessionKeyExpiresAt: T0 + 3_600_000 });
+        const key = importSessionPublicKey(stored?.sessionKey ?? '');
+        expect(verifySessionSignature(key, receipt, signature)).toBe(true);
+        expect(verifySessionSignature(key, Buffer.from('fra-1 served 600 s of chess'), signature)).toBe(false);
+
+        // Joining again authorises a new key: the stored one is replaced, and the old key's signatures no longer verify.
+        const next = createSessionKey(60 * 60 * 1000, T0 + 1_000);
+        now += 1_000;
+        await store.upsertEdge(
+          edge('fra-1', 'frankfurt', { sessionKey: next.publicKeyRaw, sessionKeyExpiresAt: next.expiresAt }),
+          LEASE_MS,
+        );
+        const rejoined = await peer.getEdge('fra-1');
+        expect(rejoined?.sessionKeyExpiresAt).toBe(T0 + 1_000 + 3_600_000);
+        const nextKey = importSessionPublicKey(rejoined?.sessionKey ?? '');
+        expect(verifySessionSignature(nextKey, receipt, signature)).toBe(false);
+        expect(verifySessionSignature(nextKey, receipt, signWithSessionKey(next, receipt))).toBe(true);
+      });
+
       it('renews a live lease only', async () => {
         await store.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
         now += LEASE_MS - 1;
@@ -120,6 +155,14 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         await expectCode(store.upsertEdge(edge('bad:id', 'paris'), LEASE_MS), ErrorCode.INVALID_MESSAGE);
         await expectCode(store.upsertEdge(edge('polar', 'paris', { lat: 89 }), LEASE_MS), ErrorCode.INVALID_MESSAGE);
         await expectCode(store.upsertEdge(edge('par-1', 'paris'), 0), ErrorCode.INVALID_MESSAGE);
+        await expectCode(
+          store.upsertEdge(edge('par-1', 'paris', { sessionKey: '0x1234' }), LEASE_MS),
+          ErrorCode.INVALID_MESSAGE,
+        );
+        await expectCode(
+          store.upsertEdge(edge('par-1', 'paris', { sessionKeyExpiresAt: 0 }), LEASE_MS),
+          ErrorCode.INVALID_MESSAGE,
+        );
         await expectCode(store.findCandidates({ ...near(), limit: 0 }), ErrorCode.INVALID_MESSAGE);
         await expectCode(reserve(store, 'par-1', 'not-a-uuid'), ErrorCode.INVALID_MESSAGE);
       });
