@@ -67,7 +67,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         joinToken: config.edgeJoinToken,
         join: { chainId: config.chainId, origins: () => origins },
         sessions: {
-          started: (sessionId, titleId) => waitingRoom.sessionStarted(sessionId, titleId),
+          started: (sessionId, titleId, region) => waitingRoom.sessionStarted(sessionId, titleId, region),
           ended: (sessionId) => {
             waitingRoom.sessionEnded(sessionId);
             void waitingRoom

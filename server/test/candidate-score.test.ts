@@ -44,8 +44,10 @@ describe('rankCandidates: each rule changes who comes first', () => {
       { edgeId: 'slow', rttMs: 31 },
     ];
     expect(order([slow, fast], probes)).toEqual(['fast', 'slow']);
-    // An edge the page could not reach, or did not measure, is not used.
+    // An edge the page could not reach is not used; one it did not measure is ranked by its distance.
     expect(order([slow, fast], [{ edgeId: 'fast', rttMs: null }, ...probes.slice(1)])).toEqual(['slow']);
+    const unmeasured = candidate('unmeasured', { distanceKm: 500 }); // ~5 ms
+    expect(order([slow, unmeasured, fast], probes)).toEqual(['unmeasured', 'fast', 'slow']);
     // Without probes, distance stands in for RTT (~100 km per ms).
     expect(
       order([candidate('far', { distanceKm: 2000 }), candidate('near', { distanceKm: 40, freeSlots: 1 })]),

@@ -23,7 +23,7 @@ export interface EdgeHandlerDeps {
   /** An edge that sends no heartbeat for this long leaves routing and loses its slots. */
   leaseMs: number;
   /** Told when an edge reports a session started or ended (queue ETAs, draining). */
-  sessions: { started(sessionId: string, titleId: string): void; ended(sessionId: string): void };
+  sessions: { started(sessionId: string, titleId: string, region: string): void; ended(sessionId: string): void };
   logger: Logger;
 }
 
@@ -42,6 +42,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'edge request failed');
     const join = new EdgeJoin(deps.join);
     let sessionKeyExpiresAt = 0;
+    let region = '';
     const registeredEdge = (): string => {
       const edgeId = titles.edgeOf(socket.id);
       if (!edgeId) throw makeError(ErrorCode.UNAUTHORIZED, 'register first');
@@ -83,6 +84,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
           );
           titles.set(socket.id, edge.edgeId, edge.titles);
           sessionKeyExpiresAt = verified.sessionKeyExpiresAt;
+          region = edge.region;
           log.info(
             {
               edgeId: edge.edgeId,
@@ -124,7 +126,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
           const event = parseOrThrow(EdgeSessionEventSchema, payload, 'edge:session');
           const edgeId = registeredEdge();
           if (event.state === 'started') {
-            deps.sessions.started(event.sessionId, event.titleId ?? 'unknown');
+            deps.sessions.started(event.sessionId, event.titleId ?? 'unknown', region);
             if (!(await store.confirmSlot(event.sessionId))) {
               log.warn({ edgeId, sessionId: event.sessionId }, 'session started without a live reservation');
             }

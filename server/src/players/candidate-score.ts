@@ -4,9 +4,9 @@ import type { CandidateQuery, EdgeCandidate } from '../store/store.js';
 /*
  * How the broker chooses among the edges that could take a player. In order:
  *
- *   1. latency — the RTT the page measured (an edge it could not reach is out), or without
- *      measurements the distance as an RTT estimate; RTTs in the same RTT_BAND_MS band
- *      count as equally fast, so that the next rules get a say;
+ *   1. latency — the RTT the page measured (an edge it could not reach is out), or for an
+ *      edge it did not measure the distance as an RTT estimate; RTTs in the same
+ *      RTT_BAND_MS band count as equally fast, so that the next rules get a say;
  *   2. load — the share of the edge's slots in use, lower first;
  *   3. GPU fit — how far the edge's GPU tier is above the title's minimum, closest first,
  *      so a big GPU is kept for the titles that need one;
@@ -51,8 +51,9 @@ const byScore = (a: Scored, b: Scored): number =>
   a.band - b.band || a.load - b.load || a.fit - b.fit || a.rttMs - b.rttMs || b.edge.reputation - a.edge.reputation;
 
 /**
- * The edges that may take the player, best first. With probes only the measured edges
- * that answered are kept; without, every candidate is, its distance standing in for RTT.
+ * The edges that may take the player, best first. An edge the page measured as
+ * unreachable (rttMs null) is left out; one it did not measure (it was busy when the page
+ * asked, or the player is placed from a queue) is ranked by its distance.
  */
 export function rankCandidates(
   edges: readonly EdgeCandidate[],
@@ -65,8 +66,9 @@ export function rankCandidates(
   for (const edge of edges) {
     const fit = gpuTierRank(edge.gpuTier) - minRank;
     if (fit < 0 || edge.reputation < REPUTATION_FLOOR) continue;
-    const rttMs = measured ? measured.get(edge.edgeId) : edge.distanceKm / KM_PER_RTT_MS;
-    if (typeof rttMs !== 'number') continue; // the page could not reach it, or did not measure it
+    const probed = measured?.get(edge.edgeId);
+    if (probed === null) continue; // the page could not reach it
+    const rttMs = probed ?? edge.distanceKm / KM_PER_RTT_MS;
     const load = 1 - edge.freeSlots / edge.maxSessions;
     scored.push({ edge, rttMs, band: Math.floor(rttMs / RTT_BAND_MS), load, fit });
   }

@@ -14,7 +14,7 @@ import { candidateFilter, rankCandidates, type TitleNeeds } from './candidate-sc
 /** How many nearby edges a player measures, and the broker tries. */
 export const CANDIDATES = 5;
 /** Where to look from when the page does not say where the player is. */
-const NOWHERE: Location = { lat: 0, lon: 0 };
+export const NOWHERE: Location = { lat: 0, lon: 0 };
 
 export interface PlacementDeps {
   store: Store;
@@ -47,6 +47,8 @@ export interface PlacementRequest extends TitleNeeds {
   playerKey: string;
   location?: Location | undefined;
   probes?: ProbeResult[] | undefined;
+  /** Only edges of this region (a queue's); absent: any. */
+  region?: string | undefined;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function placePlayer(
     ...(request.location ?? NOWHERE),
     limit: CANDIDATES,
     ...candidateFilter(request),
+    ...(request.region === undefined ? {} : { region: request.region }),
   });
   const ranked = rankCandidates(edges, request.probes, request);
   if (edges.length > 0 && ranked.length === 0) {

@@ -68,11 +68,15 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(QueueJoinSchema, payload, 'queue:join');
-          await catalog.assertOffered(request.titleId);
           const position = await deps.waitingRoom.join(request, socket.id);
           await socket.join(queueRoom(position.entryId));
           log.info(
-            { entryId: position.entryId, titleId: request.titleId, position: position.position },
+            {
+              entryId: position.entryId,
+              titleId: request.titleId,
+              region: position.region,
+              position: position.position,
+            },
             'player queued',
           );
           return position;
@@ -86,7 +90,7 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const { titleId, entryId } = parseOrThrow(QueueLeaveSchema, payload, 'queue:leave');
-          await deps.waitingRoom.leave(titleId, entryId);
+          await deps.waitingRoom.leave(titleId, entryId, socket.id);
           await socket.leave(queueRoom(entryId));
           return {};
         },

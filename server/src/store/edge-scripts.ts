@@ -36,23 +36,23 @@ end
 const script = (name: string, body: string): LuaScript =>
   new LuaScript(name, LUA_KEY_LAYOUT + LUA_CORRUPT_CHECKS + LUA_REPUTATION + LUA_DROP_EDGE + body);
 
-/** ARGV: prefix, edgeId, record JSON, maxSessions, leaseExpiresAt, lon, lat, gpuRank, titleId… */
+/** ARGV: prefix, edgeId, record JSON, maxSessions, leaseExpiresAt, lon, lat, gpuRank, region, titleId… */
 export const UPSERT_EDGE = script(
   'upsert-edge',
   `
 local edge_id, lease_expires_at = ARGV[2], ARGV[5]
 local offered = {}
-for i = 9, #ARGV do offered[ARGV[i]] = true end
+for i = 10, #ARGV do offered[ARGV[i]] = true end
 for _, title_id in ipairs(redis.call('SMEMBERS', titles_key(edge_id))) do
   if not offered[title_id] then redis.call('ZREM', geo_key(title_id), edge_id) end
 end
 redis.call('DEL', titles_key(edge_id))
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   redis.call('SADD', titles_key(edge_id), ARGV[i])
   redis.call('GEOADD', geo_key(ARGV[i]), ARGV[6], ARGV[7], edge_id)
 end
 redis.call('HSET', edge_key(edge_id), 'record', ARGV[3], 'maxSessions', ARGV[4], 'leaseExpiresAt', lease_expires_at,
-  'gpuRank', ARGV[8])
+  'gpuRank', ARGV[8], 'region', ARGV[9])
 redis.call('ZADD', leases_key, lease_expires_at, edge_id)
 return 1
 `,
@@ -93,16 +93,18 @@ return expired
 );
 
 /**
- * ARGV: prefix, titleId, lon, lat, now, limit, radiusKm, minGpuRank, minReputation
+ * ARGV: prefix, titleId, lon, lat, now, limit, radiusKm, minGpuRank, minReputation,
+ * region ('' for any), includeFull ('1' or '0')
  * → { {record JSON, freeSlots, distanceKm, gpuRank, reputation}… } nearest first. The geo
- * set holds edges whatever their load, so the walk skips lapsed, full, too weak and
- * distrusted ones until it has `limit`.
+ * set holds edges whatever their load, so the walk skips lapsed, full, too weak,
+ * distrusted and other regions' ones until it has `limit`.
  */
 export const FIND_CANDIDATES = script(
   'find-candidates',
   `
 local now_arg, limit, max_radius = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
 local min_rank, min_reputation = tonumber(ARGV[8]), tonumber(ARGV[9])
+local region, include_full = ARGV[10], ARGV[11] == '1'
 local now = tonumber(now_arg)
 local found, seen = {}, {}
 -- Search outwards in growing rings: a whole-earth GEOSEARCH sorts and returns every edge
@@ -117,13 +119,14 @@ while true do
     if not seen[edge_id] then
       seen[edge_id] = true
       local key = edge_key(edge_id)
-      local edge = redis.call('HMGET', key, 'leaseExpiresAt', 'maxSessions', 'record', 'gpuRank')
-      if edge[1] and num(edge[1], key) > now then
+      local edge = redis.call('HMGET', key, 'leaseExpiresAt', 'maxSessions', 'record', 'gpuRank', 'region')
+      if edge[1] and num(edge[1], key) > now and (region == '' or edge[5] == region) then
         local rank = num(edge[4], key)
         local reputation, reputation_text = reputation_of(edge_id)
         if rank >= min_rank and reputation >= min_reputation then
           local free = num(edge[2], key) - redis.call('ZCOUNT', slots_key(edge_id), '(' .. now_arg, '+inf')
-          if free > 0 then
+          if free < 0 then free = 0 end
+          if free > 0 or include_full then
             if not edge[3] then corrupt(key) end
             found[#found + 1] = { edge[3], free, distance, rank, reputation_text }
             if #found >= limit then return found end

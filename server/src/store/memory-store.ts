@@ -6,7 +6,6 @@ import {
   makeError,
   parseOrThrow,
   SessionIdSchema,
-  TitleIdSchema,
   type GpuTier,
 } from '@edgeplay/shared';
 import { greatCircleKm } from './geo-distance.js';
@@ -18,6 +17,7 @@ import {
   QueueEntryIdSchema,
   QueueEntrySchema,
   QueueHeadCountSchema,
+  QueueRefSchema,
   ReputationSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
@@ -31,6 +31,7 @@ import {
   type ExpiredEdge,
   type LiveEdge,
   type QueueEntry,
+  type QueueRef,
   type SlotReleaseReason,
   type SlotRequest,
   type Store,
@@ -66,7 +67,7 @@ export class MemoryStore implements Store {
   private readonly sessions = new Map<string, MemorySession>();
   /** edgeId → reputation, for those set; kept apart from `edges` so it outlives a registration. */
   private readonly reputations = new Map<string, number>();
-  /** titleId → entryId → entry; a Map iterates in insertion order, which is the FIFO. */
+  /** `titleId:region` → entryId → entry; a Map iterates in insertion order, which is the FIFO. */
   private readonly queues = new Map<string, Map<string, QueueEntry>>();
   private closed = false;
 
@@ -112,17 +113,19 @@ export class MemoryStore implements Store {
       limit,
       minGpuTier,
       minReputation = 0,
+      region,
+      includeFull = false,
     } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
     const now = this.now();
     const minRank = minGpuTier === undefined ? 0 : gpuTierRank(minGpuTier);
     const matches: { edge: MemoryEdge; freeSlots: number; distanceKm: number; reputation: number }[] = [];
     for (const edge of this.edges.values()) {
       if (edge.leaseExpiresAt <= now || !edge.record.titles.includes(titleId)) continue;
-      if (gpuTierRank(edge.gpuTier) < minRank) continue;
+      if (gpuTierRank(edge.gpuTier) < minRank || (region !== undefined && edge.record.region !== region)) continue;
       const reputation = this.reputations.get(edge.record.edgeId) ?? DEFAULT_REPUTATION;
       if (reputation < minReputation) continue;
-      const freeSlots = edge.record.maxSessions - this.sweep(edge, now);
-      if (freeSlots <= 0) continue;
+      const freeSlots = Math.max(0, edge.record.maxSessions - this.sweep(edge, now));
+      if (freeSlots <= 0 && !includeFull) continue;
       matches.push({
         edge,
         freeSlots,
@@ -201,27 +204,28 @@ export class MemoryStore implements Store {
   async enqueue(entry: QueueEntry): Promise<number> {
     const parsed = parseOrThrow(QueueEntrySchema, entry, 'queue entry');
     this.assertOpen();
-    let queue = this.queues.get(parsed.titleId);
+    const key = queueKey(parsed);
+    let queue = this.queues.get(key);
     if (!queue) {
       queue = new Map();
-      this.queues.set(parsed.titleId, queue);
+      this.queues.set(key, queue);
     }
     if (!queue.has(parsed.entryId)) queue.set(parsed.entryId, parsed);
     return positionIn(queue, parsed.entryId) ?? 0; // always found: it is queued now
   }
 
-  async queuePosition(titleId: string, entryId: string): Promise<number | undefined> {
-    const queue = this.queue(titleId);
+  async queuePosition(ref: QueueRef, entryId: string): Promise<number | undefined> {
+    const queue = this.queue(ref);
     parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
     return queue && positionIn(queue, entryId);
   }
 
-  async queueLength(titleId: string): Promise<number> {
-    return this.queue(titleId)?.size ?? 0;
+  async queueLength(ref: QueueRef): Promise<number> {
+    return this.queue(ref)?.size ?? 0;
   }
 
-  async queueHead(titleId: string, count: number): Promise<QueueEntry[]> {
-    const queue = this.queue(titleId);
+  async queueHead(ref: QueueRef, count: number): Promise<QueueEntry[]> {
+    const queue = this.queue(ref);
     parseOrThrow(QueueHeadCountSchema, count, 'count');
     const head: QueueEntry[] = [];
     for (const entry of queue?.values() ?? []) {
@@ -231,12 +235,12 @@ export class MemoryStore implements Store {
     return head;
   }
 
-  async takeFromQueue(titleId: string, entryId: string): Promise<boolean> {
-    return this.removeQueueEntry(titleId, entryId);
+  async takeFromQueue(ref: QueueRef, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(ref, entryId);
   }
 
-  async leaveQueue(titleId: string, entryId: string): Promise<boolean> {
-    return this.removeQueueEntry(titleId, entryId);
+  async leaveQueue(ref: QueueRef, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(ref, entryId);
   }
 
   async close(): Promise<void> {
@@ -252,18 +256,18 @@ export class MemoryStore implements Store {
     if (this.closed) throw makeError(ErrorCode.INTERNAL, 'store is closed');
   }
 
-  /** The title's queue, undefined while empty; validates the title id and that the store is open. */
-  private queue(titleId: string): Map<string, QueueEntry> | undefined {
-    parseOrThrow(TitleIdSchema, titleId, 'titleId');
+  /** The queue, undefined while empty; validates the reference and that the store is open. */
+  private queue(ref: QueueRef): Map<string, QueueEntry> | undefined {
+    const parsed = parseOrThrow(QueueRefSchema, ref, 'queue');
     this.assertOpen();
-    return this.queues.get(titleId);
+    return this.queues.get(queueKey(parsed));
   }
 
-  private removeQueueEntry(titleId: string, entryId: string): boolean {
-    const queue = this.queue(titleId);
+  private removeQueueEntry(ref: QueueRef, entryId: string): boolean {
+    const queue = this.queue(ref);
     parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
     if (!queue?.delete(entryId)) return false;
-    if (queue.size === 0) this.queues.delete(titleId);
+    if (queue.size === 0) this.queues.delete(queueKey(ref));
     return true;
   }
 
@@ -304,6 +308,9 @@ export class MemoryStore implements Store {
     return freed;
   }
 }
+
+/** Validated ids hold no ':', so this names one queue. */
+const queueKey = ({ titleId, region }: QueueRef): string => `${titleId}:${region}`;
 
 /** 1-based position of the entry in the queue (a linear walk: one process's queues are short). */
 function positionIn(queue: Map<string, QueueEntry>, entryId: string): number | undefined {

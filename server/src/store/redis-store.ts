@@ -9,7 +9,6 @@ import {
   makeError,
   parseOrThrow,
   SessionIdSchema,
-  TitleIdSchema,
 } from '@edgeplay/shared';
 import { EXPIRE_LEASES, FIND_CANDIDATES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
 import type { LuaScript } from './lua-script.js';
@@ -24,6 +23,7 @@ import {
   QueueEntryIdSchema,
   QueueEntrySchema,
   QueueHeadCountSchema,
+  QueueRefSchema,
   ReputationSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
@@ -37,6 +37,7 @@ import {
   type ExpiredEdge,
   type LiveEdge,
   type QueueEntry,
+  type QueueRef,
   type SlotReleaseReason,
   type SlotRequest,
   type Store,
@@ -81,7 +82,7 @@ const StoredReputationSchema = z.string().min(1).transform(Number).pipe(Reputati
 const CandidatesReplySchema = z.array(
   z.tuple([
     StoredEdgeRecordSchema,
-    z.int().positive(),
+    z.int().nonnegative(),
     z.string().transform(Number).pipe(z.number().nonnegative()),
     z
       .int()
@@ -146,7 +147,8 @@ export class RedisStore implements Store {
     const leaseExpiresAt = this.now() + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
     const { edgeId, maxSessions, lon, lat, titles } = record;
     const gpuRank = gpuTierRank(gpuTierOf(record.gpuClass));
-    const args = [edgeId, JSON.stringify(record), maxSessions, leaseExpiresAt, lon, lat, gpuRank, ...titles];
+    const args = [edgeId, JSON.stringify(record), maxSessions, leaseExpiresAt, lon, lat, gpuRank, record.region];
+    args.push(...titles);
     await this.run(UPSERT_EDGE, args);
   }
 
@@ -181,9 +183,12 @@ export class RedisStore implements Store {
       limit,
       minGpuTier,
       minReputation = 0,
+      region = '',
+      includeFull = false,
     } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
     const minRank = minGpuTier === undefined ? 0 : gpuTierRank(minGpuTier);
     const args = [titleId, lon, lat, this.now(), limit, WHOLE_EARTH_RADIUS_KM, minRank, String(minReputation)];
+    args.push(region, includeFull ? '1' : '0');
     const reply = this.parseReply(FIND_CANDIDATES, CandidatesReplySchema, await this.run(FIND_CANDIDATES, args));
     return reply.map(([record, freeSlots, distanceKm, rank, reputation]) => ({
       ...record,
@@ -246,36 +251,34 @@ export class RedisStore implements Store {
 
   async enqueue(entry: QueueEntry): Promise<number> {
     const parsed = parseOrThrow(QueueEntrySchema, entry, 'queue entry');
-    const reply = await this.run(ENQUEUE, [parsed.titleId, parsed.entryId, JSON.stringify(parsed)]);
+    const reply = await this.run(ENQUEUE, [parsed.titleId, parsed.region, parsed.entryId, JSON.stringify(parsed)]);
     return this.parseReply(ENQUEUE, PositionReplySchema, reply);
   }
 
-  async queuePosition(titleId: string, entryId: string): Promise<number | undefined> {
-    const key = this.keys.queue(parseOrThrow(TitleIdSchema, titleId, 'titleId'));
+  async queuePosition(ref: QueueRef, entryId: string): Promise<number | undefined> {
+    const key = this.queueKey(ref);
     parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
-    this.assertOpen();
     const rank = await this.redis.zrank(key, entryId);
     return rank === null ? undefined : rank + 1;
   }
 
-  async queueLength(titleId: string): Promise<number> {
-    const key = this.keys.queue(parseOrThrow(TitleIdSchema, titleId, 'titleId'));
-    this.assertOpen();
-    return this.redis.zcard(key);
+  async queueLength(ref: QueueRef): Promise<number> {
+    return this.redis.zcard(this.queueKey(ref));
   }
 
-  async queueHead(titleId: string, count: number): Promise<QueueEntry[]> {
-    parseOrThrow(TitleIdSchema, titleId, 'titleId');
+  async queueHead(ref: QueueRef, count: number): Promise<QueueEntry[]> {
+    const { titleId, region } = parseOrThrow(QueueRefSchema, ref, 'queue');
     parseOrThrow(QueueHeadCountSchema, count, 'count');
-    return this.parseReply(QUEUE_HEAD, QueueHeadReplySchema, await this.run(QUEUE_HEAD, [titleId, count]));
+    const reply = await this.run(QUEUE_HEAD, [titleId, region, count]);
+    return this.parseReply(QUEUE_HEAD, QueueHeadReplySchema, reply);
   }
 
-  async takeFromQueue(titleId: string, entryId: string): Promise<boolean> {
-    return this.removeQueueEntry(titleId, entryId);
+  async takeFromQueue(ref: QueueRef, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(ref, entryId);
   }
 
-  async leaveQueue(titleId: string, entryId: string): Promise<boolean> {
-    return this.removeQueueEntry(titleId, entryId);
+  async leaveQueue(ref: QueueRef, entryId: string): Promise<boolean> {
+    return this.removeQueueEntry(ref, entryId);
   }
 
   async close(): Promise<void> {
@@ -293,10 +296,17 @@ export class RedisStore implements Store {
     if (this.closed) throw makeError(ErrorCode.INTERNAL, 'store is closed');
   }
 
-  private async removeQueueEntry(titleId: string, entryId: string): Promise<boolean> {
-    parseOrThrow(TitleIdSchema, titleId, 'titleId');
+  /** The queue's zset key; validates the reference and that the store is open. */
+  private queueKey(ref: QueueRef): string {
+    const { titleId, region } = parseOrThrow(QueueRefSchema, ref, 'queue');
+    this.assertOpen();
+    return this.keys.queue(titleId, region);
+  }
+
+  private async removeQueueEntry(ref: QueueRef, entryId: string): Promise<boolean> {
+    const { titleId, region } = parseOrThrow(QueueRefSchema, ref, 'queue');
     parseOrThrow(QueueEntryIdSchema, entryId, 'entryId');
-    const reply = await this.run(REMOVE_QUEUE_ENTRY, [titleId, entryId]);
+    const reply = await this.run(REMOVE_QUEUE_ENTRY, [titleId, region, entryId]);
     return this.parseReply(REMOVE_QUEUE_ENTRY, FlagReplySchema, reply);
   }
 

@@ -9,7 +9,7 @@ import {
   SessionIdSchema,
   TitleIdSchema,
 } from '@edgeplay/shared';
-import type { CandidateQuery, EdgeRecord, QueueEntry, SlotReleaseReason, SlotRequest } from './store.js';
+import type { CandidateQuery, EdgeRecord, QueueEntry, QueueRef, SlotReleaseReason, SlotRequest } from './store.js';
 
 /*
  * What both stores accept. Ids are restricted to characters that cannot collide with the
@@ -58,6 +58,8 @@ export const CandidateQuerySchema = z.strictObject({
   limit: z.int().min(1).max(100),
   minGpuTier: GpuTierSchema.exactOptional(),
   minReputation: ReputationSchema.exactOptional(),
+  region: LabelSchema.exactOptional(),
+  includeFull: z.boolean().exactOptional(),
 }) satisfies z.ZodType<CandidateQuery>;
 
 export const SlotRequestSchema = z.strictObject({
@@ -85,10 +87,15 @@ export const MAX_QUEUE_HEAD = 100;
 
 export const QueueHeadCountSchema = z.int().min(1).max(MAX_QUEUE_HEAD);
 
+export const QueueRefSchema = z.strictObject({
+  titleId: TitleIdSchema,
+  region: LabelSchema,
+}) satisfies z.ZodType<QueueRef>;
+
 export const QueueEntrySchema = z.strictObject({
   entryId: QueueEntryIdSchema,
   titleId: TitleIdSchema,
+  region: LabelSchema,
   playerKey: PlayerKeySchema,
-  region: LabelSchema.exactOptional(),
   enqueuedAt: ClockReadingSchema,
 }) satisfies z.ZodType<QueueEntry>;

@@ -56,6 +56,10 @@ export interface CandidateQuery {
   minGpuTier?: GpuTier;
   /** Leave out edges whose reputation is below this (0..1); absent: 0, none left out. */
   minReputation?: number;
+  /** Only edges of this region; absent: any region. */
+  region?: string;
+  /** Also return edges with no free slot (freeSlots 0): where the player would be served, busy or not. */
+  includeFull?: boolean;
 }
 
 export interface EdgeCandidate extends EdgeRecord {
@@ -89,15 +93,22 @@ export interface ExpiredEdge {
   sessionIds: string[];
 }
 
-/** A player waiting for a free slot of a title, as `enqueue` takes it and `queueHead` returns it. */
-export interface QueueEntry {
-  /** A UUID minted by the broker; unique within the title's queue. */
-  entryId: string;
+/**
+ * One waiting line: players wait per title and region, so a slot that frees in one region
+ * goes to the first player waiting for that region, not to someone on another continent.
+ */
+export interface QueueRef {
   titleId: string;
+  /** An edge region label (EdgeRecord.region): the region of the edges that would serve the player. */
+  region: string;
+}
+
+/** A player waiting for a free slot, as `enqueue` takes it and `queueHead` returns it. */
+export interface QueueEntry extends QueueRef {
+  /** A UUID minted by the broker; unique within its queue. */
+  entryId: string;
   /** The player's public key (0x + 64 lowercase hex, PlayerKeySchema). */
   playerKey: string;
-  /** Where the player is, when known, to pick an edge nearby once a slot frees. */
-  region?: string;
   /** When the player joined the queue (ms since epoch); informational, order is by arrival. */
   enqueuedAt: number;
 }
@@ -125,7 +136,10 @@ export interface Store {
   /** Forgets the edge; returns the sessions whose slots it freed (empty when unknown). */
   removeEdge(edgeId: string): Promise<string[]>;
 
-  /** Live edges with the title and a free slot, at or above the query's GPU tier and reputation, nearest first. */
+  /**
+   * Live edges with the title and a free slot (unless includeFull), at or above the
+   * query's GPU tier and reputation, in its region if it names one, nearest first.
+   */
   findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]>;
 
   /**
@@ -155,24 +169,24 @@ export interface Store {
   expireLeases(now: number): Promise<ExpiredEdge[]>;
 
   /**
-   * Appends the entry to its title's FIFO and returns its 1-based position. Idempotent:
-   * an entryId already queued for the title keeps its place and stored entry, and its
-   * current position is returned.
+   * Appends the entry to the FIFO of its title and region and returns its 1-based
+   * position there. Idempotent: an entryId already in that queue keeps its place and
+   * stored entry, and its current position is returned.
    */
   enqueue(entry: QueueEntry): Promise<number>;
-  /** The entry's 1-based position in its title's queue; undefined when it is not queued. */
-  queuePosition(titleId: string, entryId: string): Promise<number | undefined>;
-  /** How many entries wait for the title; 0 for an unknown title. */
-  queueLength(titleId: string): Promise<number>;
-  /** The first `count` entries (1..100) of the title's queue, oldest first; they stay queued. */
-  queueHead(titleId: string, count: number): Promise<QueueEntry[]>;
+  /** The entry's 1-based position in the queue; undefined when it is not queued there. */
+  queuePosition(queue: QueueRef, entryId: string): Promise<number | undefined>;
+  /** How many entries wait in the queue; 0 for one never used. */
+  queueLength(queue: QueueRef): Promise<number>;
+  /** The first `count` entries (1..100) of the queue, oldest first; they stay queued. */
+  queueHead(queue: QueueRef, count: number): Promise<QueueEntry[]>;
   /**
    * Removes the entry once it was placed; true for exactly one caller, also when several
    * brokers race. A caller that gets false must give back whatever it reserved for it.
    */
-  takeFromQueue(titleId: string, entryId: string): Promise<boolean>;
+  takeFromQueue(queue: QueueRef, entryId: string): Promise<boolean>;
   /** Removes the entry because the player left; true if it was still queued. */
-  leaveQueue(titleId: string, entryId: string): Promise<boolean>;
+  leaveQueue(queue: QueueRef, entryId: string): Promise<boolean>;
 
   /** Releases the store's resources (the Redis connection); idempotent. */
   close(): Promise<void>;

@@ -7,7 +7,7 @@ import {
   signWithSessionKey,
   verifySessionSignature,
 } from '@edgeplay/shared/node';
-import type { CandidateQuery, Clock, EdgeRecord, QueueEntry, Store } from '../../src/store/store.js';
+import type { CandidateQuery, Clock, EdgeRecord, QueueEntry, QueueRef, Store } from '../../src/store/store.js';
 
 /** Two handles on one state: for Redis two connections, for memory the same instance. */
 export interface StoreHandles {
@@ -53,6 +53,8 @@ function edge(edgeId: string, city: keyof typeof CITIES, overrides: Partial<Edge
 }
 
 const PLAYER_KEY = `0x${'ab'.repeat(32)}`;
+const CHESS = { titleId: 'chess', region: 'eu-west' };
+const TETRIS = { titleId: 'tetris', region: 'eu-west' };
 
 function queueEntry(titleId = 'chess', overrides: Partial<QueueEntry> = {}): QueueEntry {
   return { entryId: randomUUID(), titleId, playerKey: PLAYER_KEY, region: 'eu-west', enqueuedAt: T0, ...overrides };
@@ -221,6 +223,21 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         expect(await ids({ minReputation: 0.51, minGpuTier: 'mid' })).toEqual(['par-3', 'nyc-1']);
         expect(await ids({})).toEqual(['par-1', 'par-2', 'par-3', 'fra-1', 'nyc-1']);
         expect((await store.findCandidates(near()))[0]).toMatchObject({ edgeId: 'par-1', reputation: 0.25 });
+      });
+
+      it('keeps to a region when asked, and lists full edges too when asked', async () => {
+        // Each edge's region is its city (see edge()).
+        expect((await store.findCandidates({ ...near(), region: 'frankfurt' })).map((c) => c.edgeId)).toEqual([
+          'fra-1',
+        ]);
+        expect(await peer.findCandidates({ ...near(), region: 'tokyo' })).toEqual([]);
+        expect(await reserve(store, 'par-1')).toBe(true);
+        expect((await peer.findCandidates({ ...near(), limit: 1 })).map((c) => c.edgeId)).toEqual(['fra-1']);
+        const withFull = await peer.findCandidates({ ...near(), limit: 1, includeFull: true });
+        expect(withFull.map((c) => [c.edgeId, c.region, c.freeSlots])).toEqual([['par-1', 'paris', 0]]);
+        expect(
+          (await store.findCandidates({ ...near(), includeFull: true, region: 'paris' })).map((c) => c.freeSlots),
+        ).toEqual([0]);
       });
 
       it('leaves out full edges, lapsed leases and titles an edge dropped', async () => {
@@ -427,16 +444,16 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
     describe('queue', () => {
       it('queues in arrival order and tells each entry its position', async () => {
         const [a, b, c] = [queueEntry(), queueEntry(), queueEntry()];
-        expect(await store.queueLength('chess')).toBe(0);
+        expect(await store.queueLength(CHESS)).toBe(0);
         expect(await store.enqueue(a)).toBe(1);
         expect(await peer.enqueue(b)).toBe(2);
         expect(await store.enqueue(c)).toBe(3);
-        expect(await peer.queueLength('chess')).toBe(3);
-        expect(await peer.queuePosition('chess', a.entryId)).toBe(1);
-        expect(await store.queuePosition('chess', b.entryId)).toBe(2);
-        expect(await peer.queuePosition('chess', c.entryId)).toBe(3);
-        expect(await store.queuePosition('chess', randomUUID())).toBeUndefined();
-        expect(await store.queuePosition('doom', a.entryId)).toBeUndefined();
+        expect(await peer.queueLength(CHESS)).toBe(3);
+        expect(await peer.queuePosition(CHESS, a.entryId)).toBe(1);
+        expect(await store.queuePosition(CHESS, b.entryId)).toBe(2);
+        expect(await peer.queuePosition(CHESS, c.entryId)).toBe(3);
+        expect(await store.queuePosition(CHESS, randomUUID())).toBeUndefined();
+        expect(await store.queuePosition({ ...CHESS, titleId: 'doom' }, a.entryId)).toBeUndefined();
       });
 
       it('enqueues an entry that is already queued once, keeping its place', async () => {
@@ -445,15 +462,15 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         expect(await store.enqueue(b)).toBe(2);
         expect(await peer.enqueue(a)).toBe(1);
         expect(await store.enqueue({ ...b, enqueuedAt: T0 + 5 })).toBe(2);
-        expect(await store.queueLength('chess')).toBe(2);
-        expect(await store.queueHead('chess', 10)).toEqual([a, b]);
+        expect(await store.queueLength(CHESS)).toBe(2);
+        expect(await store.queueHead(CHESS, 10)).toEqual([a, b]);
 
         const raced = queueEntry();
         const positions = await Promise.all(
           Array.from({ length: 20 }, (_, i) => (i % 2 ? store : peer).enqueue(raced)),
         );
         expect(positions).toEqual(Array.from({ length: 20 }, () => 3));
-        expect(await peer.queueLength('chess')).toBe(3);
+        expect(await peer.queueLength(CHESS)).toBe(3);
       });
 
       it('moves later entries up when an earlier one leaves or is taken', async () => {
@@ -467,37 +484,31 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
           string,
         ];
 
-        expect(await peer.leaveQueue('chess', second)).toBe(true);
-        expect(await store.queuePosition('chess', third)).toBe(2);
-        expect(await store.queuePosition('chess', fifth)).toBe(4);
-        expect(await store.queuePosition('chess', second)).toBeUndefined();
+        expect(await peer.leaveQueue(CHESS, second)).toBe(true);
+        expect(await store.queuePosition(CHESS, third)).toBe(2);
+        expect(await store.queuePosition(CHESS, fifth)).toBe(4);
+        expect(await store.queuePosition(CHESS, second)).toBeUndefined();
 
-        expect(await store.takeFromQueue('chess', first)).toBe(true);
-        expect(await peer.queuePosition('chess', third)).toBe(1);
-        expect(await peer.queuePosition('chess', fourth)).toBe(2);
-        expect(await peer.queueLength('chess')).toBe(3);
+        expect(await store.takeFromQueue(CHESS, first)).toBe(true);
+        expect(await peer.queuePosition(CHESS, third)).toBe(1);
+        expect(await peer.queuePosition(CHESS, fourth)).toBe(2);
+        expect(await peer.queueLength(CHESS)).toBe(3);
 
         const late = queueEntry();
         expect(await peer.enqueue(late)).toBe(4);
-        expect((await store.queueHead('chess', 10)).map((e) => e.entryId)).toEqual([
-          third,
-          fourth,
-          fifth,
-          late.entryId,
-        ]);
+        expect((await store.queueHead(CHESS, 10)).map((e) => e.entryId)).toEqual([third, fourth, fifth, late.entryId]);
       });
 
       it('returns the head in order, at most count entries, as enqueued', async () => {
-        const bare: QueueEntry = { entryId: randomUUID(), titleId: 'chess', playerKey: PLAYER_KEY, enqueuedAt: T0 };
-        const ordered: QueueEntry[] = [queueEntry(), bare, queueEntry()];
-        for (const entry of ordered) await (entry === bare ? peer : store).enqueue(entry);
+        const other = queueEntry('chess', { playerKey: `0x${'cd'.repeat(32)}`, enqueuedAt: T0 + 7 });
+        const ordered: QueueEntry[] = [queueEntry(), other, queueEntry()];
+        for (const entry of ordered) await (entry === other ? peer : store).enqueue(entry);
 
-        expect(await peer.queueHead('chess', 2)).toEqual(ordered.slice(0, 2));
-        expect(await store.queueHead('chess', 3)).toEqual(ordered);
-        expect(await store.queueHead('chess', 100)).toEqual(ordered);
-        expect((await store.queueHead('chess', 2))[1]).not.toHaveProperty('region');
-        expect(await store.queueHead('doom', 5)).toEqual([]);
-        expect(await store.queueLength('chess')).toBe(3); // the head stays queued
+        expect(await peer.queueHead(CHESS, 2)).toEqual(ordered.slice(0, 2));
+        expect(await store.queueHead(CHESS, 3)).toEqual(ordered);
+        expect(await store.queueHead(CHESS, 100)).toEqual(ordered);
+        expect(await store.queueHead({ ...CHESS, titleId: 'doom' }, 5)).toEqual([]);
+        expect(await store.queueLength(CHESS)).toBe(3); // the head stays queued
       });
 
       it('lets exactly one of 50 concurrent takes of one entry succeed', async () => {
@@ -505,23 +516,23 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         await store.enqueue(head);
         await peer.enqueue(next);
         const takes = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => (i % 2 ? store : peer).takeFromQueue('chess', head.entryId)),
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? store : peer).takeFromQueue(CHESS, head.entryId)),
         );
         expect(takes.filter(Boolean)).toHaveLength(1);
-        expect(await store.queueLength('chess')).toBe(1);
-        expect(await peer.queuePosition('chess', next.entryId)).toBe(1);
-        expect(await store.leaveQueue('chess', head.entryId)).toBe(false);
+        expect(await store.queueLength(CHESS)).toBe(1);
+        expect(await peer.queuePosition(CHESS, next.entryId)).toBe(1);
+        expect(await store.leaveQueue(CHESS, head.entryId)).toBe(false);
       });
 
       it('leaves a queue once', async () => {
         const entry = queueEntry();
         await store.enqueue(entry);
-        expect(await peer.leaveQueue('chess', entry.entryId)).toBe(true);
-        expect(await store.leaveQueue('chess', entry.entryId)).toBe(false);
-        expect(await store.takeFromQueue('chess', entry.entryId)).toBe(false);
-        expect(await store.leaveQueue('chess', randomUUID())).toBe(false);
-        expect(await store.queueLength('chess')).toBe(0);
-        expect(await store.queueHead('chess', 5)).toEqual([]);
+        expect(await peer.leaveQueue(CHESS, entry.entryId)).toBe(true);
+        expect(await store.leaveQueue(CHESS, entry.entryId)).toBe(false);
+        expect(await store.takeFromQueue(CHESS, entry.entryId)).toBe(false);
+        expect(await store.leaveQueue(CHESS, randomUUID())).toBe(false);
+        expect(await store.queueLength(CHESS)).toBe(0);
+        expect(await store.queueHead(CHESS, 5)).toEqual([]);
 
         expect(await store.enqueue(entry)).toBe(1); // may queue again afterwards, at the back
       });
@@ -536,17 +547,49 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         expect(await store.enqueue(queueEntry('tetris', { entryId: shared }))).toBe(2);
         expect(await store.enqueue(queueEntry('chess', { entryId: shared }))).toBe(3);
 
-        expect(await peer.queueLength('chess')).toBe(3);
-        expect(await peer.queueLength('tetris')).toBe(2);
-        expect(await store.queuePosition('tetris', chess[0]?.entryId ?? '')).toBeUndefined();
-        expect(await store.takeFromQueue('tetris', chess[0]?.entryId ?? '')).toBe(false);
-        expect(await store.takeFromQueue('tetris', shared)).toBe(true);
-        expect(await peer.queuePosition('chess', shared)).toBe(3);
-        expect((await peer.queueHead('tetris', 5)).map((e) => e.entryId)).toEqual([tetris.entryId]);
+        expect(await peer.queueLength(CHESS)).toBe(3);
+        expect(await peer.queueLength(TETRIS)).toBe(2);
+        expect(await store.queuePosition(TETRIS, chess[0]?.entryId ?? '')).toBeUndefined();
+        expect(await store.takeFromQueue(TETRIS, chess[0]?.entryId ?? '')).toBe(false);
+        expect(await store.takeFromQueue(TETRIS, shared)).toBe(true);
+        expect(await peer.queuePosition(CHESS, shared)).toBe(3);
+        expect((await peer.queueHead(TETRIS, 5)).map((e) => e.entryId)).toEqual([tetris.entryId]);
+      });
+
+      it('keeps one queue per title and region: positions and heads count only that region', async () => {
+        const asia = { titleId: 'chess', region: 'ap-east' };
+        const [eu1, eu2, eu3] = [queueEntry(), queueEntry(), queueEntry()];
+        const [ap1, ap2] = [queueEntry('chess', { region: 'ap-east' }), queueEntry('chess', { region: 'ap-east' })];
+        expect(await store.enqueue(eu1)).toBe(1);
+        expect(await peer.enqueue(ap1)).toBe(1);
+        expect(await store.enqueue(eu2)).toBe(2);
+        expect(await peer.enqueue(ap2)).toBe(2);
+        expect(await store.enqueue(eu3)).toBe(3);
+
+        expect(await peer.queueLength(CHESS)).toBe(3);
+        expect(await peer.queueLength(asia)).toBe(2);
+        expect(await store.queuePosition(asia, ap2.entryId)).toBe(2);
+        expect(await store.queuePosition(CHESS, ap2.entryId)).toBeUndefined();
+        expect(await store.queuePosition(asia, eu1.entryId)).toBeUndefined();
+        expect(await peer.queueHead(asia, 10)).toEqual([ap1, ap2]);
+        expect(await peer.queueHead(CHESS, 10)).toEqual([eu1, eu2, eu3]);
+
+        // Taking or leaving in one region moves only that region's line up.
+        expect(await store.takeFromQueue(CHESS, ap1.entryId)).toBe(false);
+        expect(await peer.takeFromQueue(asia, ap1.entryId)).toBe(true);
+        expect(await store.queuePosition(asia, ap2.entryId)).toBe(1);
+        expect(await store.queuePosition(CHESS, eu3.entryId)).toBe(3);
+        expect(await store.leaveQueue(CHESS, eu1.entryId)).toBe(true);
+        expect(await peer.queuePosition(CHESS, eu3.entryId)).toBe(2);
+        expect(await peer.queuePosition(asia, ap2.entryId)).toBe(1);
+        expect(await store.queueLength({ titleId: 'chess', region: 'us-east' })).toBe(0);
       });
 
       it('refuses malformed input with INVALID_MESSAGE', async () => {
         const bad = async (promise: Promise<unknown>) => expectCode(promise, ErrorCode.INVALID_MESSAGE);
+        await bad(store.queueLength({ titleId: 'chess', region: 'eu:west' }));
+        await bad(store.queueHead({ titleId: 'chess' } as QueueRef, 1));
+        await bad(store.enqueue({ ...queueEntry(), region: undefined } as unknown as QueueEntry));
         await bad(store.enqueue(queueEntry('chess', { entryId: 'not-a-uuid' })));
         await bad(store.enqueue(queueEntry('Bad:Title')));
         await bad(store.enqueue(queueEntry('chess', { playerKey: '0x1234' })));
@@ -554,13 +597,13 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         await bad(store.enqueue(queueEntry('chess', { region: 'eu:west' })));
         await bad(store.enqueue(queueEntry('chess', { enqueuedAt: 1.5 })));
         await bad(store.enqueue({ ...queueEntry(), extra: 1 } as QueueEntry));
-        await bad(store.queuePosition('chess', 'nope'));
-        await bad(store.queueLength('a:b'));
-        await bad(store.queueHead('chess', 0));
-        await bad(store.queueHead('chess', 101));
-        await bad(store.takeFromQueue('chess', 'nope'));
-        await bad(store.leaveQueue('x', randomUUID()));
-        expect(await store.queueLength('chess')).toBe(0);
+        await bad(store.queuePosition(CHESS, 'nope'));
+        await bad(store.queueLength({ ...CHESS, titleId: 'a:b' }));
+        await bad(store.queueHead(CHESS, 0));
+        await bad(store.queueHead(CHESS, 101));
+        await bad(store.takeFromQueue(CHESS, 'nope'));
+        await bad(store.leaveQueue({ ...CHESS, titleId: 'x' }, randomUUID()));
+        expect(await store.queueLength(CHESS)).toBe(0);
       });
     });
   });
