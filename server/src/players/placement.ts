@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   ErrorCode,
@@ -9,7 +10,7 @@ import {
 } from '@edgeplay/shared';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
-import { candidateFilter, rankCandidates, type TitleNeeds } from './candidate-score.js';
+import { candidateFilter, type TitleNeeds } from './candidate-score.js';
 
 /** How many nearby edges a player measures, and the broker tries. */
 export const CANDIDATES = 5;
@@ -53,40 +54,42 @@ export interface PlacementRequest extends TitleNeeds {
 
 /**
  * Sends a player to the best edge (candidate-score.ts) with the title and a free slot:
- * the slot is reserved atomically in the Store (pending until the edge reports the
- * session started, and freed by itself if the ticket is never used), then the ticket is
- * signed.
+ * the Store ranks the candidates and reserves a slot on the best in one atomic step
+ * (pending until the edge reports the session started, and freed by itself if the ticket
+ * is never used), then the ticket is signed for that slot.
  */
 export async function placePlayer(
   { store, tickets, logger }: PlacementDeps,
   request: PlacementRequest,
 ): Promise<SessionPlacement> {
-  const { titleId } = request;
-  const edges = await store.findCandidates({
-    titleId,
-    ...(request.location ?? NOWHERE),
-    limit: CANDIDATES,
-    ...candidateFilter(request),
-    ...(request.region === undefined ? {} : { region: request.region }),
-  });
-  const ranked = rankCandidates(edges, request.probes, request);
-  if (edges.length > 0 && ranked.length === 0) {
-    throw makeError(
-      ErrorCode.EDGE_UNAVAILABLE,
-      'none of the nodes with this game answered your browser; check your network',
-    );
-  }
-  for (const edge of ranked) {
-    const { sessionId, ticket } = tickets.issue(edge.edgeId, titleId, request.playerKey);
+  const { titleId, probes } = request;
+  const sessionId = randomUUID();
+  const outcome = await store.reserveBest(
+    {
+      titleId,
+      ...(request.location ?? NOWHERE),
+      limit: CANDIDATES,
+      ...candidateFilter(request),
+      ...(request.region === undefined ? {} : { region: request.region }),
+      ...(probes === undefined ? {} : { probes }),
+    },
     // The slot outlives the ticket by a little, so a player who joins at the last moment still has it.
-    if (await store.reserveSlot({ edgeId: edge.edgeId, sessionId, titleId, ttlMs: tickets.ttlMs + 5000 })) {
-      const rttMs = request.probes?.find((probe) => probe.edgeId === edge.edgeId)?.rttMs;
-      logger.info(
-        { sessionId, edgeId: edge.edgeId, titleId, rttMs, distanceKm: edge.distanceKm, gpuTier: edge.gpuTier },
-        'player placed',
-      );
-      return { sessionId, ticket, edge: { edgeId: edge.edgeId, signalingUrl: edge.signalingUrl } };
-    }
+    { sessionId, ttlMs: tickets.ttlMs + 5000 },
+  );
+  if (!outcome.edge) {
+    throw outcome.reason === 'unreachable'
+      ? makeError(
+          ErrorCode.EDGE_UNAVAILABLE,
+          'none of the nodes with this game answered your browser; check your network',
+        )
+      : makeError(ErrorCode.NO_CAPACITY, 'every node that runs this game is busy; try again soon');
   }
-  throw makeError(ErrorCode.NO_CAPACITY, 'every node that runs this game is busy; try again soon');
+  const { edge } = outcome;
+  const ticket = tickets.issue({ sessionId, edgeId: edge.edgeId, titleId, playerKey: request.playerKey });
+  const rttMs = probes?.find((probe) => probe.edgeId === edge.edgeId)?.rttMs;
+  logger.info(
+    { sessionId, edgeId: edge.edgeId, titleId, rttMs, distanceKm: edge.distanceKm, gpuTier: edge.gpuTier },
+    'player placed',
+  );
+  return { sessionId, ticket, edge: { edgeId: edge.edgeId, signalingUrl: edge.signalingUrl } };
 }

@@ -22,37 +22,26 @@ local function drop_edge(edge_id, now_arg)
 end
 `;
 
-/** An edge's reputation: the stored one (checked to be a number in 0..1) or 1. */
-export const LUA_REPUTATION = `
--- Returns the number and its stored text (a script reply would truncate a Lua number to an integer).
-local function reputation_of(edge_id)
-  local text = redis.call('HGET', reputations_key, edge_id) or '1'
-  local value = tonumber(text)
-  if not value or value ~= value or value < 0 or value > 1 then corrupt(reputations_key) end
-  return value, text
-end
-`;
-
 const script = (name: string, body: string): LuaScript =>
-  new LuaScript(name, LUA_KEY_LAYOUT + LUA_CORRUPT_CHECKS + LUA_REPUTATION + LUA_DROP_EDGE + body);
+  new LuaScript(name, LUA_KEY_LAYOUT + LUA_CORRUPT_CHECKS + LUA_DROP_EDGE + body);
 
-/** ARGV: prefix, edgeId, record JSON, maxSessions, leaseExpiresAt, lon, lat, gpuRank, region, titleId… */
+/** ARGV: prefix, edgeId, record JSON, maxSessions, leaseExpiresAt, lon, lat, gpuRank, region, signalingUrl, titleId… */
 export const UPSERT_EDGE = script(
   'upsert-edge',
   `
 local edge_id, lease_expires_at = ARGV[2], ARGV[5]
 local offered = {}
-for i = 10, #ARGV do offered[ARGV[i]] = true end
+for i = 11, #ARGV do offered[ARGV[i]] = true end
 for _, title_id in ipairs(redis.call('SMEMBERS', titles_key(edge_id))) do
   if not offered[title_id] then redis.call('ZREM', geo_key(title_id), edge_id) end
 end
 redis.call('DEL', titles_key(edge_id))
-for i = 10, #ARGV do
+for i = 11, #ARGV do
   redis.call('SADD', titles_key(edge_id), ARGV[i])
   redis.call('GEOADD', geo_key(ARGV[i]), ARGV[6], ARGV[7], edge_id)
 end
 redis.call('HSET', edge_key(edge_id), 'record', ARGV[3], 'maxSessions', ARGV[4], 'leaseExpiresAt', lease_expires_at,
-  'gpuRank', ARGV[8], 'region', ARGV[9])
+  'gpuRank', ARGV[8], 'region', ARGV[9], 'signalingUrl', ARGV[10])
 redis.call('ZADD', leases_key, lease_expires_at, edge_id)
 return 1
 `,
@@ -89,54 +78,5 @@ for _, edge_id in ipairs(redis.call('ZRANGEBYSCORE', leases_key, '-inf', now_arg
   expired[#expired + 1] = { edge_id, drop_edge(edge_id, now_arg) }
 end
 return expired
-`,
-);
-
-/**
- * ARGV: prefix, titleId, lon, lat, now, limit, radiusKm, minGpuRank, minReputation,
- * region ('' for any), includeFull ('1' or '0')
- * → { {record JSON, freeSlots, distanceKm, gpuRank, reputation}… } nearest first. The geo
- * set holds edges whatever their load, so the walk skips lapsed, full, too weak,
- * distrusted and other regions' ones until it has `limit`.
- */
-export const FIND_CANDIDATES = script(
-  'find-candidates',
-  `
-local now_arg, limit, max_radius = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-local min_rank, min_reputation = tonumber(ARGV[8]), tonumber(ARGV[9])
-local region, include_full = ARGV[10], ARGV[11] == '1'
-local now = tonumber(now_arg)
-local found, seen = {}, {}
--- Search outwards in growing rings: a whole-earth GEOSEARCH sorts and returns every edge
--- with the title (~1.3 ms of server time at 10,000 edges), where a near ring holds
--- enough. Edges of an inner ring are skipped in the next, so the result stays nearest-first.
-local radius = 250
-while true do
-  if radius > max_radius then radius = max_radius end
-  local hits = redis.call('GEOSEARCH', geo_key(ARGV[2]), 'FROMLONLAT', ARGV[3], ARGV[4], 'BYRADIUS', radius, 'km', 'ASC', 'WITHDIST')
-  for _, hit in ipairs(hits) do
-    local edge_id, distance = hit[1], hit[2]
-    if not seen[edge_id] then
-      seen[edge_id] = true
-      local key = edge_key(edge_id)
-      local edge = redis.call('HMGET', key, 'leaseExpiresAt', 'maxSessions', 'record', 'gpuRank', 'region')
-      if edge[1] and num(edge[1], key) > now and (region == '' or edge[5] == region) then
-        local rank = num(edge[4], key)
-        local reputation, reputation_text = reputation_of(edge_id)
-        if rank >= min_rank and reputation >= min_reputation then
-          local free = num(edge[2], key) - redis.call('ZCOUNT', slots_key(edge_id), '(' .. now_arg, '+inf')
-          if free < 0 then free = 0 end
-          if free > 0 or include_full then
-            if not edge[3] then corrupt(key) end
-            found[#found + 1] = { edge[3], free, distance, rank, reputation_text }
-            if #found >= limit then return found end
-          end
-        end
-      end
-    end
-  end
-  if radius >= max_radius then return found end
-  radius = radius * 4
-end
 `,
 );

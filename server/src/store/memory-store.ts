@@ -8,7 +8,8 @@ import {
   SessionIdSchema,
   type GpuTier,
 } from '@edgeplay/shared';
-import { greatCircleKm } from './geo-distance.js';
+import { EARTH_RADIUS_KM, geoPoint, haversine, haversineOfKm, kmOfHaversine, type GeoPoint } from './geo-distance.js';
+import { GeoGrid } from './geo-grid.js';
 import {
   CandidateQuerySchema,
   ClockReadingSchema,
@@ -17,32 +18,54 @@ import {
   QueueEntryIdSchema,
   QueueEntrySchema,
   QueueHeadCountSchema,
+  PlacementQuerySchema,
   QueueRefSchema,
   ReputationSchema,
+  SlotClaimSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
 } from './store-schemas.js';
+import { rankCandidates } from '../players/candidate-score.js';
 import {
   DEFAULT_REPUTATION,
+  type BestSlot,
   type CandidateQuery,
   type Clock,
   type EdgeCandidate,
   type EdgeRecord,
   type ExpiredEdge,
   type LiveEdge,
+  type PlacementQuery,
   type QueueEntry,
   type QueueRef,
+  type SlotClaim,
   type SlotReleaseReason,
   type SlotRequest,
   type Store,
 } from './store.js';
 
+/** The first search radius; each next one is 4 times wider, the last takes in the whole earth. */
+const FIRST_RADIUS_KM = 250;
+/** Half the earth's circumference: every point is nearer than this. */
+const WHOLE_EARTH_KM = Math.PI * EARTH_RADIUS_KM;
+
 interface MemoryEdge {
   record: EdgeRecord;
+  /** The record's coordinates, ready for haversine(). */
+  point: GeoPoint;
   gpuTier: GpuTier;
+  gpuRank: number;
   leaseExpiresAt: number;
   /** Sessions holding a slot here, including pending ones that lapsed but were not swept yet. */
   sessionIds: Set<string>;
+}
+
+/** An edge that qualified in a search, with the haversine of its distance. */
+interface Match {
+  edge: MemoryEdge;
+  h: number;
+  freeSlots: number;
+  reputation: number;
 }
 
 interface MemorySession {
@@ -64,6 +87,8 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements Store {
   private readonly clock: Clock;
   private readonly edges = new Map<string, MemoryEdge>();
+  /** titleId → where the edges that offer it are; an edge is in the grid of each of its titles. */
+  private readonly byTitle = new Map<string, GeoGrid<MemoryEdge>>();
   private readonly sessions = new Map<string, MemorySession>();
   /** edgeId → reputation, for those set; kept apart from `edges` so it outlives a registration. */
   private readonly reputations = new Map<string, number>();
@@ -79,12 +104,25 @@ export class MemoryStore implements Store {
     const record = parseOrThrow(EdgeRecordSchema, edge, 'edge record');
     const leaseExpiresAt = this.now() + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
     const previous = this.edges.get(record.edgeId);
-    this.edges.set(record.edgeId, {
+    if (previous) this.unindex(previous);
+    const gpuTier = gpuTierOf(record.gpuClass);
+    const stored: MemoryEdge = {
       record,
-      gpuTier: gpuTierOf(record.gpuClass),
+      point: geoPoint(record.lat, record.lon),
+      gpuTier,
+      gpuRank: gpuTierRank(gpuTier),
       leaseExpiresAt,
       sessionIds: previous?.sessionIds ?? new Set(),
-    });
+    };
+    this.edges.set(record.edgeId, stored);
+    for (const titleId of new Set(record.titles)) {
+      let grid = this.byTitle.get(titleId);
+      if (!grid) {
+        grid = new GeoGrid();
+        this.byTitle.set(titleId, grid);
+      }
+      grid.add(stored, record.lat, record.lon);
+    }
   }
 
   async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
@@ -106,44 +144,64 @@ export class MemoryStore implements Store {
   }
 
   async findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]> {
-    const {
-      titleId,
-      lat,
-      lon,
-      limit,
-      minGpuTier,
-      minReputation = 0,
-      region,
-      includeFull = false,
-    } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    const parsed = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    return this.candidatesAt(parsed, this.now());
+  }
+
+  async reserveBest(query: PlacementQuery, claim: SlotClaim): Promise<BestSlot> {
+    const parsed = parseOrThrow(PlacementQuerySchema, query, 'placement query');
+    const { sessionId, ttlMs } = parseOrThrow(SlotClaimSchema, claim, 'slot claim');
     const now = this.now();
+    // No await from here on: the choice and the reservation are one step.
+    const candidates = this.candidatesAt(parsed, now);
+    if (candidates.length === 0) return { reason: 'no-capacity' };
+    const [best] = rankCandidates(candidates, parsed.probes, parsed);
+    if (!best) return { reason: 'unreachable' };
+    return this.reserveAt(best.edgeId, sessionId, parsed.titleId, now + ttlMs, now)
+      ? { edge: best }
+      : { reason: 'no-capacity' };
+  }
+
+  /** findCandidates, for a query already checked, at one instant. */
+  private candidatesAt(query: CandidateQuery, now: number): EdgeCandidate[] {
+    const { titleId, lat, lon, limit, minGpuTier, minReputation = 0, region, includeFull = false } = query;
+    const grid = this.byTitle.get(titleId);
+    if (!grid) return [];
     const minRank = minGpuTier === undefined ? 0 : gpuTierRank(minGpuTier);
-    const matches: { edge: MemoryEdge; freeSlots: number; distanceKm: number; reputation: number }[] = [];
-    for (const edge of this.edges.values()) {
-      if (edge.leaseExpiresAt <= now || !edge.record.titles.includes(titleId)) continue;
-      if (gpuTierRank(edge.gpuTier) < minRank || (region !== undefined && edge.record.region !== region)) continue;
-      const reputation = this.reputations.get(edge.record.edgeId) ?? DEFAULT_REPUTATION;
-      if (reputation < minReputation) continue;
-      const freeSlots = Math.max(0, edge.record.maxSessions - this.sweep(edge, now));
-      if (freeSlots <= 0 && !includeFull) continue;
-      matches.push({
-        edge,
-        freeSlots,
-        reputation,
-        distanceKm: greatCircleKm(lat, lon, edge.record.lat, edge.record.lon),
+    const from = geoPoint(lat, lon);
+    // Search outwards in growing circles, as the Redis store does, until one holds `limit`
+    // edges that qualify: a whole-title scan cost ~0.6 ms a call at 10,000 edges (bench).
+    // Edges are measured and ordered by the haversine, the asin is left for those returned.
+    for (let radiusKm = FIRST_RADIUS_KM; ; radiusKm *= 4) {
+      const within = haversineOfKm(radiusKm);
+      const matches: Match[] = [];
+      grid.near(lat, lon, radiusKm, (edge) => {
+        if (edge.leaseExpiresAt <= now || edge.gpuRank < minRank) return;
+        if (region !== undefined && edge.record.region !== region) return;
+        const h = haversine(from, edge.point);
+        if (h > within) return;
+        const reputation = this.reputations.get(edge.record.edgeId) ?? DEFAULT_REPUTATION;
+        if (reputation < minReputation) return;
+        const freeSlots = Math.max(0, edge.record.maxSessions - this.sweep(edge, now));
+        if (freeSlots === 0 && !includeFull) return;
+        matches.push({ edge, h, freeSlots, reputation });
       });
+      if (matches.length >= limit || radiusKm >= WHOLE_EARTH_KM) {
+        return matches
+          .sort((a, b) => a.h - b.h)
+          .slice(0, limit)
+          .map(({ edge: { record, gpuTier }, h, freeSlots, reputation }) => ({
+            edgeId: record.edgeId,
+            signalingUrl: record.signalingUrl,
+            region: record.region,
+            maxSessions: record.maxSessions,
+            freeSlots,
+            distanceKm: kmOfHaversine(h),
+            gpuTier,
+            reputation,
+          }));
+      }
     }
-    // Copy only what is returned: copying every match cost ~9 ms a call at 10,000 edges (bench).
-    return matches
-      .sort((a, b) => a.distanceKm - b.distanceKm)
-      .slice(0, limit)
-      .map(({ edge, freeSlots, distanceKm, reputation }) => ({
-        ...structuredClone(edge.record),
-        freeSlots,
-        distanceKm,
-        gpuTier: edge.gpuTier,
-        reputation,
-      }));
   }
 
   async setReputation(edgeId: string, reputation: number): Promise<void> {
@@ -162,11 +220,16 @@ export class MemoryStore implements Store {
   async reserveSlot(request: SlotRequest): Promise<boolean> {
     const { edgeId, sessionId, titleId, ttlMs } = parseOrThrow(SlotRequestSchema, request, 'slot request');
     const now = this.now();
+    return this.reserveAt(edgeId, sessionId, titleId, now + ttlMs, now);
+  }
+
+  /** reserveSlot, for arguments already checked, at one instant. */
+  private reserveAt(edgeId: string, sessionId: string, titleId: string, expiresAt: number, now: number): boolean {
     const edge = this.liveEdge(edgeId, now);
     if (!edge || !edge.record.titles.includes(titleId)) return false;
     if (this.liveSession(sessionId, now)) return false;
     if (this.sweep(edge, now) >= edge.record.maxSessions) return false;
-    this.sessions.set(sessionId, { edgeId, titleId, expiresAt: now + ttlMs });
+    this.sessions.set(sessionId, { edgeId, titleId, expiresAt });
     edge.sessionIds.add(sessionId);
     return true;
   }
@@ -305,7 +368,17 @@ export class MemoryStore implements Store {
       this.sessions.delete(sessionId);
     }
     this.edges.delete(edgeId);
+    this.unindex(edge);
     return freed;
+  }
+
+  /** Takes the edge out of the grids of its titles. */
+  private unindex(edge: MemoryEdge): void {
+    for (const titleId of edge.record.titles) {
+      const grid = this.byTitle.get(titleId);
+      grid?.remove(edge, edge.record.lat, edge.record.lon);
+      if (grid?.size === 0) this.byTitle.delete(titleId);
+    }
   }
 }
 

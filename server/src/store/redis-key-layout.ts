@@ -4,7 +4,8 @@
  * side by side:
  *
  *   {prefix}edge:{edgeId}          hash   record (EdgeRecord JSON), maxSessions, leaseExpiresAt (ms),
- *                                         gpuRank (gpuTierRank(gpuTierOf(gpuClass))), region
+ *                                         and, for candidate searches, gpuRank (gpuTierRank(gpuTierOf(gpuClass))),
+ *                                         region, signalingUrl
  *   {prefix}edge:{edgeId}:titles   set    title ids, to find the geo sets to leave on removal
  *   {prefix}edge:{edgeId}:slots    zset   sessionId → pending expiry (ms), or +inf once running
  *   {prefix}session:{sessionId}    hash   edgeId, titleId — exists exactly while the session is in a slots zset

@@ -10,7 +10,9 @@ import {
   parseOrThrow,
   SessionIdSchema,
 } from '@edgeplay/shared';
-import { EXPIRE_LEASES, FIND_CANDIDATES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
+import { FIND_CANDIDATES, RESERVE_BEST } from './candidate-scripts.js';
+import { EXPIRE_LEASES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
+import { KM_PER_RTT_MS, RTT_BAND_MS } from '../players/candidate-score.js';
 import type { LuaScript } from './lua-script.js';
 import { ENQUEUE, QUEUE_HEAD, REMOVE_QUEUE_ENTRY } from './queue-scripts.js';
 import { redisKeyLayout, type RedisKeyLayout } from './redis-key-layout.js';
@@ -23,21 +25,26 @@ import {
   QueueEntryIdSchema,
   QueueEntrySchema,
   QueueHeadCountSchema,
+  PlacementQuerySchema,
   QueueRefSchema,
   ReputationSchema,
+  SlotClaimSchema,
   SlotReleaseReasonSchema,
   SlotRequestSchema,
 } from './store-schemas.js';
 import {
   DEFAULT_REPUTATION,
+  type BestSlot,
   type CandidateQuery,
   type Clock,
   type EdgeCandidate,
   type EdgeRecord,
   type ExpiredEdge,
   type LiveEdge,
+  type PlacementQuery,
   type QueueEntry,
   type QueueRef,
+  type SlotClaim,
   type SlotReleaseReason,
   type SlotRequest,
   type Store,
@@ -79,19 +86,6 @@ const QueueHeadReplySchema = z.array(StoredQueueEntrySchema);
 const SessionIdsReplySchema = z.array(z.string());
 const ExpiredReplySchema = z.array(z.tuple([z.string(), SessionIdsReplySchema]));
 const StoredReputationSchema = z.string().min(1).transform(Number).pipe(ReputationSchema);
-const CandidatesReplySchema = z.array(
-  z.tuple([
-    StoredEdgeRecordSchema,
-    z.int().nonnegative(),
-    z.string().transform(Number).pipe(z.number().nonnegative()),
-    z
-      .int()
-      .min(0)
-      .max(GPU_TIERS.length - 1),
-    StoredReputationSchema,
-  ]),
-);
-
 export interface RedisStoreOptions {
   /** e.g. redis://127.0.0.1:6379/0 */
   url: string;
@@ -100,6 +94,12 @@ export interface RedisStoreOptions {
   clock?: Clock;
   /** Connection errors after start (ioredis keeps reconnecting); without a handler ioredis prints them. */
   onError?: (error: Error) => void;
+  /**
+   * Send the commands issued in one turn of the event loop in one write (ioredis
+   * auto-pipelining; default on): a socket write per command was a third of the broker's
+   * time (bench). Order and atomicity are unchanged: each script still runs alone.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -122,7 +122,7 @@ export class RedisStore implements Store {
   /** Connects, and fails fast when Redis cannot be reached. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
     const prefix = parseOrThrow(KeyPrefixSchema, options.keyPrefix ?? DEFAULT_KEY_PREFIX, 'keyPrefix');
-    const redis = new Redis(options.url, { lazyConnect: true });
+    const redis = new Redis(options.url, { lazyConnect: true, enableAutoPipelining: options.autoPipelining ?? true });
     // connect() only says "Connection is closed"; the error event says why.
     let cause: unknown;
     const remember = (error: Error): void => {
@@ -148,7 +148,7 @@ export class RedisStore implements Store {
     const { edgeId, maxSessions, lon, lat, titles } = record;
     const gpuRank = gpuTierRank(gpuTierOf(record.gpuClass));
     const args = [edgeId, JSON.stringify(record), maxSessions, leaseExpiresAt, lon, lat, gpuRank, record.region];
-    args.push(...titles);
+    args.push(record.signalingUrl, ...titles);
     await this.run(UPSERT_EDGE, args);
   }
 
@@ -176,27 +176,34 @@ export class RedisStore implements Store {
   }
 
   async findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]> {
-    const {
-      titleId,
-      lat,
-      lon,
-      limit,
-      minGpuTier,
-      minReputation = 0,
-      region = '',
-      includeFull = false,
-    } = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    const parsed = parseOrThrow(CandidateQuerySchema, query, 'candidate query');
+    const args = this.candidateArgs(parsed, this.now());
+    args.push(parsed.includeFull ? '1' : '0');
+    const reply = await this.run(FIND_CANDIDATES, args);
+    if (!Array.isArray(reply)) return corruptReply(FIND_CANDIDATES);
+    return reply.map((row: unknown) => parseCandidateRow(row) ?? corruptReply(FIND_CANDIDATES));
+  }
+
+  async reserveBest(query: PlacementQuery, claim: SlotClaim): Promise<BestSlot> {
+    const parsed = parseOrThrow(PlacementQuerySchema, query, 'placement query');
+    const { sessionId, ttlMs } = parseOrThrow(SlotClaimSchema, claim, 'slot claim');
+    const now = this.now();
+    const args = this.candidateArgs(parsed, now);
+    args.push(sessionId, now + ttlMs, RTT_BAND_MS, KM_PER_RTT_MS);
+    for (const probe of parsed.probes ?? []) args.push(probe.edgeId, probe.rttMs === null ? '' : String(probe.rttMs));
+    const reply = await this.run(RESERVE_BEST, args);
+    if (Array.isArray(reply) && reply.length === 1) {
+      const [reason] = reply as unknown[];
+      if (reason === 'no-capacity' || reason === 'unreachable') return { reason };
+    }
+    return { edge: parseCandidateRow(reply) ?? corruptReply(RESERVE_BEST) };
+  }
+
+  /** The arguments find_candidates takes, after the prefix, up to the region. */
+  private candidateArgs(query: CandidateQuery, now: number): (string | number)[] {
+    const { titleId, lat, lon, limit, minGpuTier, minReputation = 0, region = '' } = query;
     const minRank = minGpuTier === undefined ? 0 : gpuTierRank(minGpuTier);
-    const args = [titleId, lon, lat, this.now(), limit, WHOLE_EARTH_RADIUS_KM, minRank, String(minReputation)];
-    args.push(region, includeFull ? '1' : '0');
-    const reply = this.parseReply(FIND_CANDIDATES, CandidatesReplySchema, await this.run(FIND_CANDIDATES, args));
-    return reply.map(([record, freeSlots, distanceKm, rank, reputation]) => ({
-      ...record,
-      freeSlots,
-      distanceKm,
-      gpuTier: GPU_TIERS[rank] ?? 'cpu', // rank is checked to be in range above
-      reputation,
-    }));
+    return [titleId, lon, lat, now, limit, WHOLE_EARTH_RADIUS_KM, minRank, String(minReputation), region];
   }
 
   async setReputation(edgeId: string, reputation: number): Promise<void> {
@@ -325,4 +332,39 @@ function parseStored<S extends z.ZodType>(schema: S, value: unknown, where: stri
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw makeError(ErrorCode.INTERNAL, `corrupt store record at ${where}`, { where, issues: result.error.issues });
+}
+
+const corruptReply = (script: LuaScript): never => {
+  throw makeError(ErrorCode.INTERNAL, `corrupt store record at reply of ${script.name}`);
+};
+
+/**
+ * A candidate row of the candidate scripts, checked by hand (zod took ~8 % of the broker's
+ * time on this path, bench); undefined when anything is off, which is a corrupt record.
+ */
+function parseCandidateRow(row: unknown): EdgeCandidate | undefined {
+  if (!Array.isArray(row) || row.length !== 8) return undefined;
+  const [edgeId, signalingUrl, region, maxSessions, freeSlots, distance, rank, reputationText] = row as unknown[];
+  const distanceKm = Number(distance);
+  const reputation = Number(reputationText);
+  const gpuTier = typeof rank === 'number' ? GPU_TIERS[rank] : undefined;
+  if (
+    typeof edgeId !== 'string' ||
+    typeof signalingUrl !== 'string' ||
+    typeof region !== 'string' ||
+    typeof maxSessions !== 'number' ||
+    !Number.isSafeInteger(maxSessions) ||
+    typeof freeSlots !== 'number' ||
+    !Number.isSafeInteger(freeSlots) ||
+    freeSlots < 0 ||
+    typeof distance !== 'string' ||
+    !(distanceKm >= 0) ||
+    gpuTier === undefined ||
+    typeof reputationText !== 'string' ||
+    reputationText === '' ||
+    !(reputation >= 0 && reputation <= 1)
+  ) {
+    return undefined;
+  }
+  return { edgeId, signalingUrl, region, maxSessions, freeSlots, distanceKm, gpuTier, reputation };
 }

@@ -6,10 +6,20 @@ import {
   GpuTierSchema,
   HttpUrlSchema,
   PlayerKeySchema,
+  ProbeResultSchema,
   SessionIdSchema,
   TitleIdSchema,
 } from '@edgeplay/shared';
-import type { CandidateQuery, EdgeRecord, QueueEntry, QueueRef, SlotReleaseReason, SlotRequest } from './store.js';
+import type {
+  CandidateQuery,
+  EdgeRecord,
+  PlacementQuery,
+  QueueEntry,
+  QueueRef,
+  SlotClaim,
+  SlotReleaseReason,
+  SlotRequest,
+} from './store.js';
 
 /*
  * What both stores accept. Ids are restricted to characters that cannot collide with the
@@ -61,6 +71,15 @@ export const CandidateQuerySchema = z.strictObject({
   region: LabelSchema.exactOptional(),
   includeFull: z.boolean().exactOptional(),
 }) satisfies z.ZodType<CandidateQuery>;
+
+export const PlacementQuerySchema = CandidateQuerySchema.extend({
+  probes: z.array(ProbeResultSchema).max(16).readonly().exactOptional(),
+}) satisfies z.ZodType<PlacementQuery>;
+
+export const SlotClaimSchema = z.strictObject({
+  sessionId: SessionIdSchema,
+  ttlMs: DurationMsSchema,
+}) satisfies z.ZodType<SlotClaim>;
 
 export const SlotRequestSchema = z.strictObject({
   edgeId: EdgeIdSchema,

@@ -10,7 +10,7 @@
  * and tests can move time by hand.
  */
 
-import type { GpuTier } from '@edgeplay/shared';
+import type { GpuTier, ProbeResult } from '@edgeplay/shared';
 
 /** Milliseconds since the epoch, as `Date.now()` returns. */
 export type Clock = () => number;
@@ -62,7 +62,12 @@ export interface CandidateQuery {
   includeFull?: boolean;
 }
 
-export interface EdgeCandidate extends EdgeRecord {
+/** What placement needs to know of an edge that could take a player. */
+export interface EdgeCandidate {
+  edgeId: string;
+  signalingUrl: string;
+  region: string;
+  maxSessions: number;
   freeSlots: number;
   /** Great-circle distance from the query point (haversine, Redis's earth radius). */
   distanceKm: number;
@@ -71,6 +76,27 @@ export interface EdgeCandidate extends EdgeRecord {
   /** The edge's reputation (0..1) at the time of the query. */
   reputation: number;
 }
+
+/** A candidate query for reserveBest: the page's measurements come along for the ranking. */
+export interface PlacementQuery extends CandidateQuery {
+  /** RTTs the page measured (rttMs null: it could not reach the edge); absent or empty: none. */
+  probes?: readonly ProbeResult[];
+}
+
+/** The slot reserveBest takes: pending for ttlMs, as reserveSlot takes one. */
+export interface SlotClaim {
+  /** A UUID, as the broker mints them; it must hold no slot yet. */
+  sessionId: string;
+  ttlMs: number;
+}
+
+/**
+ * What reserveBest did: the edge it reserved a slot on, or why none —
+ * 'no-capacity' (no edge qualifies with a free slot) or 'unreachable' (some do, but the
+ * page could reach none of them).
+ */
+export type BestSlot =
+  { edge: EdgeCandidate; reason?: undefined } | { edge?: undefined; reason: 'no-capacity' | 'unreachable' };
 
 /** Every edge's reputation until someone sets it. */
 export const DEFAULT_REPUTATION = 1;
@@ -141,6 +167,16 @@ export interface Store {
    * query's GPU tier and reputation, in its region if it names one, nearest first.
    */
   findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]>;
+
+  /**
+   * Places in one atomic step: finds the query's candidates as findCandidates does, ranks
+   * them by the placement rules (server/src/players/candidate-score.ts: RTT band from
+   * the probes or the distance, load, GPU fit above the query's minGpuTier, RTT,
+   * reputation, then nearer) and reserves a slot on the best, as reserveSlot would. One
+   * round trip on Redis, and no other broker can take the slot between the choice and
+   * the reservation.
+   */
+  reserveBest(query: PlacementQuery, claim: SlotClaim): Promise<BestSlot>;
 
   /**
    * Sets the edge's reputation, 0..1 (a placeholder for proof-of-service). It belongs to

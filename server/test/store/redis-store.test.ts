@@ -96,7 +96,19 @@ describe('RedisStore on a real redis-server', () => {
 
     await raw.hset(`${prefix}edge:fra-1`, 'record', '{"edgeId": 42');
     await expectInternal(store.getEdge('fra-1'));
-    await expectInternal(store.findCandidates({ titleId: 'chess', lat: 50, lon: 8, limit: 5 }));
+    const near = { titleId: 'chess', lat: 50, lon: 8, limit: 5 };
+    for (const [field, junk] of [
+      ['gpuRank', 'top'],
+      ['gpuRank', '9'],
+      ['maxSessions', '-1'],
+    ]) {
+      await store.upsertEdge(FRANKFURT, 10_000);
+      await raw.hset(`${prefix}edge:fra-1`, field ?? '', junk ?? '');
+      await expectInternal(store.findCandidates(near));
+    }
+    await store.upsertEdge(FRANKFURT, 10_000);
+    await raw.hdel(`${prefix}edge:fra-1`, 'signalingUrl');
+    await expectInternal(store.findCandidates(near));
 
     await raw.hset(`${prefix}edge:fra-1`, 'maxSessions', 'lots');
     await expectInternal(

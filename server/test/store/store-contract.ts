@@ -7,7 +7,15 @@ import {
   signWithSessionKey,
   verifySessionSignature,
 } from '@edgeplay/shared/node';
-import type { CandidateQuery, Clock, EdgeRecord, QueueEntry, QueueRef, Store } from '../../src/store/store.js';
+import type {
+  CandidateQuery,
+  Clock,
+  EdgeRecord,
+  PlacementQuery,
+  QueueEntry,
+  QueueRef,
+  Store,
+} from '../../src/store/store.js';
 
 /** Two handles on one state: for Redis two connections, for memory the same instance. */
 export interface StoreHandles {
@@ -184,7 +192,16 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         expect(found.map((c) => c.freeSlots)).toEqual([1, 2, 3]);
         const expectedKm = [KM_FROM_LONDON.paris, KM_FROM_LONDON.frankfurt, KM_FROM_LONDON.newYork];
         found.forEach((c, i) => expect(Math.abs(c.distanceKm - (expectedKm[i] ?? NaN))).toBeLessThan(1));
-        expect(found[0]).toMatchObject(edge('par-1', 'paris', { maxSessions: 1 }));
+        expect(found[0]).toEqual({
+          edgeId: 'par-1',
+          signalingUrl: 'https://par-1.example.net:4100',
+          region: 'paris',
+          maxSessions: 1,
+          freeSlots: 1,
+          distanceKm: expect.closeTo(KM_FROM_LONDON.paris, 0) as number,
+          gpuTier: 'mid',
+          reputation: 1,
+        });
 
         expect((await store.findCandidates(near('tetris'))).map((c) => c.edgeId)).toEqual([
           'par-1',
@@ -255,6 +272,113 @@ export function describeStoreContract(name: string, openStores: OpenStores): voi
         now += LEASE_MS;
         found = await peer.findCandidates(near('tetris'));
         expect(found.map((c) => c.edgeId)).toEqual(['nyc-1']);
+      });
+    });
+
+    describe('reserveBest: rank and reserve in one step', () => {
+      /** What reserveBest did, as the edge id or the reason. */
+      const best = async (on: Store, query: Partial<PlacementQuery> = {}, sessionId: string = randomUUID()) => {
+        const outcome = await on.reserveBest({ ...near(), limit: 5, ...query }, { sessionId, ttlMs: TTL_MS });
+        return outcome.edge?.edgeId ?? outcome.reason;
+      };
+
+      beforeEach(async () => {
+        // From London: Paris ~344 km and Amsterdam ~358 km share the first 5 ms band (~100 km per ms),
+        // Frankfurt ~638 km is in the next, New York far beyond.
+        await store.upsertEdge(edge('par-1', 'paris'), LEASE_MS);
+        await store.upsertEdge(edge('ams-1', 'amsterdam'), LEASE_MS);
+        await peer.upsertEdge(edge('fra-1', 'frankfurt'), LEASE_MS);
+        await peer.upsertEdge(edge('nyc-1', 'newYork', { gpuClass: 'rtx-4090' }), LEASE_MS);
+      });
+
+      it('places by band, then load, then GPU fit, then distance, as candidate-score.ts ranks', async () => {
+        expect(await best(store)).toBe('par-1'); // same band, idle, same fit: the nearer
+        // par-1 now has 1 of 2 slots taken: the idle Amsterdam edge in the same band wins.
+        expect(await best(peer)).toBe('ams-1');
+        // Both half full: equal load again; a CPU-only edge fits a title without minimum best.
+        await store.upsertEdge(edge('ams-1', 'amsterdam', { gpuClass: 'cpu' }), LEASE_MS);
+        expect(await best(store)).toBe('ams-1'); // ams-1 at 2/2 is full after this
+        expect(await best(peer)).toBe('par-1'); // the last slot in the first band
+        expect(await best(store)).toBe('fra-1'); // the first band is full
+        // A title for 'top' GPUs goes to New York only, and once that is full there is nothing.
+        expect(await best(store, { minGpuTier: 'top' })).toBe('nyc-1');
+        expect(await best(peer, { minGpuTier: 'top' })).toBe('nyc-1');
+        expect(await best(peer, { minGpuTier: 'top' })).toBe('no-capacity');
+      });
+
+      it('places by the RTTs the page measured, passes over unreachable edges, and says when none answered', async () => {
+        const probes = [
+          { edgeId: 'par-1', rttMs: 31 },
+          { edgeId: 'ams-1', rttMs: null },
+          { edgeId: 'fra-1', rttMs: 4.5 },
+        ];
+        expect(await best(store, { probes })).toBe('fra-1');
+        // Not measured (New York) counts by distance; unreachable never.
+        expect(await best(peer, { probes: probes.map((p) => ({ ...p, rttMs: null })) })).toBe('nyc-1');
+        expect(
+          await best(store, {
+            probes: ['par-1', 'ams-1', 'fra-1', 'nyc-1'].map((edgeId) => ({ edgeId, rttMs: null })),
+          }),
+        ).toBe('unreachable');
+        expect(await best(store, { minGpuTier: 'top', probes: [{ edgeId: 'nyc-1', rttMs: null }] })).toBe(
+          'unreachable',
+        );
+        expect(await best(store, { titleId: 'doom' })).toBe('no-capacity');
+      });
+
+      it('breaks a full tie by reputation, and never places under the reputation asked for', async () => {
+        await store.upsertEdge(edge('par-2', 'paris'), LEASE_MS);
+        await store.setReputation('par-1', 0.9);
+        expect(await best(store)).toBe('par-2');
+        await store.removeEdge('par-2');
+        await store.upsertEdge(edge('par-2', 'paris'), LEASE_MS);
+        await peer.setReputation('par-2', 0.8);
+        expect(await best(peer)).toBe('par-1');
+        await store.removeEdge('par-2');
+        await store.setReputation('par-1', 0.4);
+        await store.setReputation('ams-1', 0.4);
+        expect(await best(store, { minReputation: 0.5 })).toBe('fra-1');
+        expect(await best(store, { region: 'newYork' })).toBe('nyc-1');
+      });
+
+      it('takes a real pending slot, and none for a session that holds one', async () => {
+        const sessionId = randomUUID();
+        expect(await best(store, {}, sessionId)).toBe('par-1');
+        expect(await peer.slotsInUse('par-1')).toBe(1);
+        expect(await best(peer, {}, sessionId)).toBe('no-capacity');
+        expect(await store.slotsInUse('ams-1')).toBe(0);
+        expect(await peer.confirmSlot(sessionId)).toBe(true);
+        expect(await store.releaseSlot(sessionId, 'ended')).toBe(true);
+        // Unconfirmed, the reservation lapses after its ttl like any other.
+        const lapsing = randomUUID();
+        expect(await best(store, {}, lapsing)).toBe('par-1');
+        now += TTL_MS;
+        expect(await store.slotsInUse('par-1')).toBe(0);
+        expect(await store.confirmSlot(lapsing)).toBe(false);
+      });
+
+      it('hands out exactly the free slots to 200 concurrent placements, never one twice', async () => {
+        for (const edgeId of ['par-1', 'ams-1', 'fra-1', 'nyc-1']) await store.removeEdge(edgeId);
+        await store.upsertEdge(edge('par-1', 'paris', { maxSessions: 3 }), LEASE_MS);
+        await peer.upsertEdge(edge('ams-1', 'amsterdam', { maxSessions: 2 }), LEASE_MS);
+        const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => best(i % 2 ? store : peer)));
+        expect(outcomes.filter((o) => o === 'par-1')).toHaveLength(3);
+        expect(outcomes.filter((o) => o === 'ams-1')).toHaveLength(2);
+        expect(outcomes.filter((o) => o === 'no-capacity')).toHaveLength(195);
+        expect(await store.slotsInUse('par-1')).toBe(3);
+        expect(await peer.slotsInUse('ams-1')).toBe(2);
+      });
+
+      it('refuses malformed input with INVALID_MESSAGE', async () => {
+        const claim = { sessionId: randomUUID(), ttlMs: TTL_MS };
+        await expectCode(store.reserveBest({ ...near(), limit: 0 }, claim), ErrorCode.INVALID_MESSAGE);
+        await expectCode(
+          store.reserveBest({ ...near(), probes: [{ edgeId: 'bad:id', rttMs: 5 }] }, claim),
+          ErrorCode.INVALID_MESSAGE,
+        );
+        await expectCode(store.reserveBest(near(), { ...claim, sessionId: 'nope' }), ErrorCode.INVALID_MESSAGE);
+        await expectCode(store.reserveBest(near(), { ...claim, ttlMs: 0 }), ErrorCode.INVALID_MESSAGE);
+        expect(await store.slotsInUse('par-1')).toBe(0);
       });
     });
 
