@@ -83,11 +83,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       const limited = (kind: string) => (socket: { id: string; handshake: { address: string } }, event: string) =>
         logger.warn({ socketId: socket.id, address: socket.handshake.address, event }, `${kind} rate-limited`);
       const playerLimit = new RateLimiter(burstOf(config.playerEventsPerSecond));
-      const shared = store;
-      const metrics = new BrokerMetrics(players, io.of(EDGE_NAMESPACE), async () => {
-        const lengths = await Promise.all(titles.list().map((title) => shared.queueLength(title.id)));
-        return lengths.reduce((sum, length) => sum + length, 0);
-      });
+      const metrics = new BrokerMetrics(players, io.of(EDGE_NAMESPACE), () => waitingRoom.waiting);
       app.setMetrics(metrics.registry);
       players.on('connection', (socket) => {
         limitSocketEvents(socket, { perSocket: playerLimit, perAddress, onLimited: limited('player') });
@@ -105,7 +101,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         });
       });
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
-      const waitingRoom = new WaitingRoom({ store, tickets, players, logger, ledger });
+      const waitingRoom = new WaitingRoom({ store, tickets, catalog, players, logger, ledger });
       attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger, ledger });
       attachLedgerHandlers(players, io.of(EDGE_NAMESPACE), { ledger, edgeOf: (id) => titles.edgeOf(id), logger });
       let origins: string[] = config.publicOrigins ?? [];
@@ -115,7 +111,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         joinToken: config.edgeJoinToken,
         join: { chainId: config.chainId, origins: () => origins },
         sessions: {
-          started: (sessionId, titleId) => waitingRoom.sessionStarted(sessionId, titleId),
+          started: (sessionId, titleId, region) => waitingRoom.sessionStarted(sessionId, titleId, region),
           ended: (sessionId) => {
             waitingRoom.sessionEnded(sessionId);
             void waitingRoom

@@ -31,7 +31,14 @@ describe('placement through the broker (in-memory store)', () => {
     socket.timeout(2000).emitWithAck(event, payload) as Promise<Answer>;
 
   /** An edge as the broker sees one: registers, and heartbeats while `beating` is true. */
-  const edge = async (edgeId: string, location: { lat: number; lon: number }, maxSessions = 1, title = TITLE) => {
+  const edge = async (
+    edgeId: string,
+    location: { lat: number; lon: number },
+    maxSessions = 1,
+    title: Record<string, unknown> = TITLE,
+    gpuClass = 'cpu',
+    region = 'local',
+  ) => {
     const socket = await connect('/edge', { token: JOIN_TOKEN });
     const registered = await registerEdge(socket, url, {
       edgeId,
@@ -39,6 +46,8 @@ describe('placement through the broker (in-memory store)', () => {
       titles: [title],
       maxSessions,
       location,
+      gpuClass,
+      region,
     });
     expect(registered.ok).toBe(true);
     const timer = setInterval(() => void ask(socket, 'edge:heartbeat', { activeSessions: 0 }), LEASE_MS / 4);
@@ -124,6 +133,31 @@ describe('placement through the broker (in-memory store)', () => {
     far.stopBeating();
   });
 
+  it('places a title that declares a minimum GPU tier only on edges that reach it, nearest first', async () => {
+    const racer = { id: 'racer', name: 'Racer', resolution: { width: 1280, height: 720 }, fps: 60 };
+    const demanding = { ...racer, minGpuTier: 'mid' };
+    // The nearer edge is CPU-only and its manifest, registered last, asks for nothing: the
+    // catalog keeps the strictest minimum.
+    const gpu = await edge(`gpu-${randomUUID().slice(0, 8)}`, NEW_YORK, 1, demanding, 'rtx-4070');
+    const cpu = await edge(`cpu-${randomUUID().slice(0, 8)}`, LONDON, 1, racer, 'cpu');
+    const player = await connect();
+    const catalog = (await ask(player, 'catalog:list', {})) as Answer & {
+      titles: { id: string; minGpuTier?: string }[];
+    };
+    expect(catalog.titles.find((t) => t.id === 'racer')?.minGpuTier).toBe('mid');
+    const listed = (await ask(player, 'session:candidates', { titleId: 'racer', location: LONDON })) as Answer & {
+      candidates: { edgeId: string }[];
+    };
+    expect(listed.candidates.map((c) => c.edgeId.split('-')[0])).toEqual(['gpu']);
+    const placed = await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: 'racer', location: LONDON });
+    expect(placed.edge?.edgeId).toMatch(/^gpu-/);
+    expect(
+      await ask(player, 'session:request', { playerKey: PLAYER_KEY, titleId: 'racer', location: LONDON }),
+    ).toMatchObject({ ok: false, code: 'NO_CAPACITY' });
+    cpu.stopBeating();
+    gpu.stopBeating();
+  });
+
   it('takes an edge that stops heartbeating out of routing once its lease lapses', async () => {
     const ltris = { id: 'ltris', name: 'LTris', resolution: { width: 640, height: 480 }, fps: 60 };
     const quiet = await edge(`quiet-${randomUUID().slice(0, 8)}`, PARIS, 4, ltris);
@@ -194,5 +228,53 @@ describe('placement through the broker (in-memory store)', () => {
     };
     expect(afterLeave.position).toBe(1);
     only.stopBeating();
+  });
+
+  it('keeps one queue per region: a slot that frees in one region goes to the first player waiting there', async () => {
+    const golf = { id: 'golf', name: 'Golf', resolution: { width: 640, height: 480 }, fps: 30 };
+    const parisId = `paris-${randomUUID().slice(0, 8)}`;
+    const nyId = `ny-${randomUUID().slice(0, 8)}`;
+    const paris = await edge(parisId, PARIS, 1, golf, 'cpu', 'eu-west');
+    const newYork = await edge(nyId, NEW_YORK, 1, golf, 'cpu', 'us-east');
+    const occupant = await connect();
+    const sessions = [];
+    for (const location of [LONDON, NEW_YORK]) {
+      const placed = await ask(occupant, 'session:request', { playerKey: PLAYER_KEY, titleId: 'golf', location });
+      expect(placed.ok).toBe(true);
+      sessions.push(placed.sessionId);
+    }
+    type Queued = Answer & { entryId: string; position: number; region: string };
+    const join = async (location: { lat: number; lon: number }) => {
+      const socket = await connect();
+      const answer = (await ask(socket, 'queue:join', { playerKey: PLAYER_KEY, titleId: 'golf', location })) as Queued;
+      return { socket, answer };
+    };
+    const londoner = await join(LONDON);
+    const newYorker = await join(NEW_YORK);
+    const secondLondoner = await join(LONDON);
+    expect([londoner, newYorker, secondLondoner].map(({ answer }) => [answer.region, answer.position])).toEqual([
+      ['eu-west', 1],
+      ['us-east', 1],
+      ['eu-west', 2],
+    ]);
+
+    // New York's session ends: the New Yorker gets that slot, although the Londoner queued first.
+    const newYorkerPlaced = new Promise((resolve) => newYorker.socket.once('queue:placed', resolve));
+    const londonerPlaced = new Promise((resolve) => londoner.socket.once('queue:placed', resolve));
+    expect(await ask(newYork.socket, 'edge:session', { sessionId: sessions[1], state: 'ended' })).toMatchObject({
+      ok: true,
+    });
+    expect(await newYorkerPlaced).toMatchObject({ placement: { edge: { edgeId: nyId } } });
+    const stillWaiting = await new Promise((resolve) => secondLondoner.socket.once('queue:position', resolve));
+    expect(stillWaiting).toMatchObject({ entryId: secondLondoner.answer.entryId, position: 2, region: 'eu-west' });
+
+    expect(await ask(paris.socket, 'edge:session', { sessionId: sessions[0], state: 'ended' })).toMatchObject({
+      ok: true,
+    });
+    expect(await londonerPlaced).toMatchObject({ placement: { edge: { edgeId: parisId } } });
+    const movedUp = await new Promise((resolve) => secondLondoner.socket.once('queue:position', resolve));
+    expect(movedUp).toMatchObject({ entryId: secondLondoner.answer.entryId, position: 1 });
+    paris.stopBeating();
+    newYork.stopBeating();
   });
 });

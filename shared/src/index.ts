@@ -4,6 +4,7 @@ export * from './protocol/ack.js';
 export * from './protocol/parse.js';
 export * from './protocol/handle.js';
 export * from './protocol/title-manifest.js';
+export * from './protocol/gpu-tier.js';
 export * from './protocol/ticket.js';
 export * from './protocol/input.js';
 export * from './protocol/broker-events.js';

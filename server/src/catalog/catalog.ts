@@ -2,7 +2,7 @@ import type { Namespace } from 'socket.io';
 import type { Logger } from 'pino';
 import { ErrorCode, makeError, TitleSummarySchema, type TitleSummary } from '@edgeplay/shared';
 import { z } from 'zod';
-import type { EdgeTitles } from './edge-titles.js';
+import { addTitle, type EdgeTitles } from './edge-titles.js';
 
 /** How long to wait for the other brokers' title lists (the Redis adapter's request timeout). */
 export const PEER_TIMEOUT_MS = 1000;
@@ -15,6 +15,8 @@ export interface Catalog {
   has(titleId: string): Promise<boolean>;
   /** Throws TITLE_NOT_FOUND unless some online edge offers the title. */
   assertOffered(titleId: string): Promise<void>;
+  /** The title as listed (with its strictest minimum GPU tier); TITLE_NOT_FOUND unless some online edge offers it. */
+  title(titleId: string): Promise<TitleSummary>;
 }
 
 /**
@@ -32,8 +34,7 @@ export function createCatalog(titles: EdgeTitles, peers: Namespace | undefined, 
     if (peers) {
       try {
         const answers: unknown = await peers.serverSideEmitWithAck('catalog:titles');
-        for (const peerTitles of PeerTitlesSchema.parse(answers))
-          for (const title of peerTitles) all.set(title.id, title);
+        for (const peerTitles of PeerTitlesSchema.parse(answers)) for (const title of peerTitles) addTitle(all, title);
       } catch (error) {
         logger.warn({ error: String(error) }, 'some brokers did not send their titles in time');
       }
@@ -41,12 +42,19 @@ export function createCatalog(titles: EdgeTitles, peers: Namespace | undefined, 
     return [...all.values()].sort((a, b) => a.name.localeCompare(b.name));
   };
 
-  const has = async (titleId: string): Promise<boolean> => (await list()).some((title) => title.id === titleId);
+  const find = async (titleId: string): Promise<TitleSummary | undefined> =>
+    (await list()).find((title) => title.id === titleId);
+  const title = async (titleId: string): Promise<TitleSummary> => {
+    const found = await find(titleId);
+    if (!found) throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${titleId}"`);
+    return found;
+  };
   return {
     list,
-    has,
+    has: async (titleId) => (await find(titleId)) !== undefined,
     async assertOffered(titleId) {
-      if (!(await has(titleId))) throw makeError(ErrorCode.TITLE_NOT_FOUND, `no node offers "${titleId}"`);
+      await title(titleId);
     },
+    title,
   };
 }

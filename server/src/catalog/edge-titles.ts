@@ -1,4 +1,15 @@
-import type { TitleSummary } from '@edgeplay/shared';
+import { gpuTierRank, type TitleSummary } from '@edgeplay/shared';
+
+/**
+ * Adds a title to a listing. Edges carry their own manifests, so two may disagree about a
+ * title's minimum GPU tier; the listing keeps the strictest, so no edge's own limit is
+ * undercut. (A placeholder until studios register titles in the Store.)
+ */
+export function addTitle(listing: Map<string, TitleSummary>, title: TitleSummary): void {
+  const known = listing.get(title.id);
+  const rank = (t: TitleSummary | undefined): number => (t?.minGpuTier ? gpuTierRank(t.minGpuTier) : -1);
+  listing.set(title.id, known && rank(known) > rank(title) ? { ...title, minGpuTier: known.minGpuTier } : title);
+}
 
 /**
  * The titles offered by the edges connected to this broker process, for the catalog.
@@ -26,7 +37,7 @@ export class EdgeTitles {
   /** Every title some connected edge offers, once each, by name. */
   list(): TitleSummary[] {
     const titles = new Map<string, TitleSummary>();
-    for (const edge of this.bySocket.values()) for (const title of edge.titles) titles.set(title.id, title);
+    for (const edge of this.bySocket.values()) for (const title of edge.titles) addTitle(titles, title);
     return [...titles.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 

@@ -24,7 +24,7 @@ export interface EdgeHandlerDeps {
   /** An edge that sends no heartbeat for this long leaves routing and loses its slots. */
   leaseMs: number;
   /** Told when an edge reports a session started or ended (queue ETAs, draining). */
-  sessions: { started(sessionId: string, titleId: string): void; ended(sessionId: string): void };
+  sessions: { started(sessionId: string, titleId: string, region: string): void; ended(sessionId: string): void };
   /** The usage ledger, told which session key the operator authorised (it checks the edge's receipts). */
   ledger?: { edgeJoined(join: EdgeJoined): Promise<void> } | undefined;
   logger: Logger;
@@ -45,6 +45,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'edge request failed');
     const join = new EdgeJoin(deps.join);
     let sessionKeyExpiresAt = 0;
+    let region = '';
     const registeredEdge = (): string => {
       const edgeId = titles.edgeOf(socket.id);
       if (!edgeId) throw makeError(ErrorCode.UNAUTHORIZED, 'register first');
@@ -88,11 +89,14 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
               titles: edge.titles.map((title) => title.id),
               maxSessions: edge.maxSessions,
               gpuClass: edge.gpuClass,
+              sessionKey: verified.sessionKey,
+              sessionKeyExpiresAt: verified.sessionKeyExpiresAt,
             },
             deps.leaseMs,
           );
           titles.set(socket.id, edge.edgeId, edge.titles);
           sessionKeyExpiresAt = verified.sessionKeyExpiresAt;
+          region = edge.region;
           log.info(
             {
               edgeId: edge.edgeId,
@@ -134,7 +138,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
           const event = parseOrThrow(EdgeSessionEventSchema, payload, 'edge:session');
           const edgeId = registeredEdge();
           if (event.state === 'started') {
-            deps.sessions.started(event.sessionId, event.titleId ?? 'unknown');
+            deps.sessions.started(event.sessionId, event.titleId ?? 'unknown', region);
             if (!(await store.confirmSlot(event.sessionId))) {
               log.warn({ edgeId, sessionId: event.sessionId }, 'session started without a live reservation');
             }

@@ -48,8 +48,9 @@ export interface PlacedSession {
   /** The ticket the player got (its iat anchors the session's slots). */
   ticket: string;
   edgeId: string;
-  operator: string;
-  gpuClass: string;
+  /** The edge's operator and GPU class; absent: as the ledger recorded them when the edge joined. */
+  operator?: string | undefined;
+  gpuClass?: string | undefined;
   titleId: string;
   playerKey: string;
 }
@@ -107,14 +108,15 @@ export class Ledger implements SessionRecorder {
         `the ledger has no record of edge ${placed.edgeId} offering ${placed.titleId}`,
       );
     }
-    const keys = edge.keys.filter((key) => key.operator === placed.operator).sort((a, b) => b.expiresAt - a.expiresAt);
+    const operator = placed.operator ?? edge.operator;
+    const keys = edge.keys.filter((key) => key.operator === operator).sort((a, b) => b.expiresAt - a.expiresAt);
     return this.store.recordSession({
       sessionId: placed.sessionId,
       edgeId: placed.edgeId,
-      operator: placed.operator,
+      operator,
       playerKey: placed.playerKey,
       edgeSessionKey: keys[0]?.sessionKey ?? null,
-      gpuClass: placed.gpuClass,
+      gpuClass: placed.gpuClass ?? edge.gpuClass,
       titleId: placed.titleId,
       titleFps,
       anchorAt: ticket.iat,

@@ -36,7 +36,7 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
-  constructor(players: Namespace, edges: Namespace, queueLength: () => Promise<number>) {
+  constructor(players: Namespace, edges: Namespace, waiting: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'edgeplay_broker_' });
     new Gauge({
       name: 'edgeplay_player_sockets',
@@ -56,10 +56,10 @@ export class BrokerMetrics {
     });
     new Gauge({
       name: 'edgeplay_queue_length',
-      help: 'Players waiting for a free slot, all titles (shared state: the same on every broker)',
+      help: 'Players waiting in line for a free slot whose page is connected to this broker (sum over brokers: all)',
       registers: [this.registry],
-      async collect() {
-        this.set(await queueLength());
+      collect() {
+        this.set(waiting());
       },
     });
   }

@@ -54,8 +54,8 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(CandidatesRequestSchema, payload, 'session:candidates');
-          await catalog.assertOffered(request.titleId);
-          return { candidates: await listCandidates(deps.store, request.titleId, request.location) };
+          const title = await catalog.title(request.titleId);
+          return { candidates: await listCandidates(deps.store, request.titleId, request.location, title) };
         },
         onInternalError,
       ),
@@ -70,11 +70,15 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(QueueJoinSchema, payload, 'queue:join');
-          await catalog.assertOffered(request.titleId);
           const position = await deps.waitingRoom.join(request, socket.id);
           await socket.join(queueRoom(position.entryId));
           log.info(
-            { entryId: position.entryId, titleId: request.titleId, position: position.position },
+            {
+              entryId: position.entryId,
+              titleId: request.titleId,
+              region: position.region,
+              position: position.position,
+            },
             'player queued',
           );
           return position;
@@ -88,7 +92,7 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const { titleId, entryId } = parseOrThrow(QueueLeaveSchema, payload, 'queue:leave');
-          await deps.waitingRoom.leave(titleId, entryId);
+          await deps.waitingRoom.leave(titleId, entryId, socket.id);
           await socket.leave(queueRoom(entryId));
           return {};
         },
@@ -101,8 +105,8 @@ export function attachPlayerNamespace(
         ack,
         async () => {
           const request = parseOrThrow(SessionRequestSchema, payload, 'session:request');
-          await catalog.assertOffered(request.titleId);
-          const placement = await placePlayer({ ...deps, logger: log }, request);
+          const { minGpuTier } = await catalog.title(request.titleId);
+          const placement = await placePlayer({ ...deps, logger: log }, { ...request, minGpuTier });
           // The player hears from any broker if the edge is lost (see sessionRoom).
           await socket.join(sessionRoom(placement.sessionId));
           return placement;

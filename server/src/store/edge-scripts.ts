@@ -25,22 +25,23 @@ end
 const script = (name: string, body: string): LuaScript =>
   new LuaScript(name, LUA_KEY_LAYOUT + LUA_CORRUPT_CHECKS + LUA_DROP_EDGE + body);
 
-/** ARGV: prefix, edgeId, record JSON, maxSessions, leaseExpiresAt, lon, lat, titleId… */
+/** ARGV: prefix, edgeId, record JSON, maxSessions, leaseExpiresAt, lon, lat, gpuRank, region, signalingUrl, titleId… */
 export const UPSERT_EDGE = script(
   'upsert-edge',
   `
 local edge_id, lease_expires_at = ARGV[2], ARGV[5]
 local offered = {}
-for i = 8, #ARGV do offered[ARGV[i]] = true end
+for i = 11, #ARGV do offered[ARGV[i]] = true end
 for _, title_id in ipairs(redis.call('SMEMBERS', titles_key(edge_id))) do
   if not offered[title_id] then redis.call('ZREM', geo_key(title_id), edge_id) end
 end
 redis.call('DEL', titles_key(edge_id))
-for i = 8, #ARGV do
+for i = 11, #ARGV do
   redis.call('SADD', titles_key(edge_id), ARGV[i])
   redis.call('GEOADD', geo_key(ARGV[i]), ARGV[6], ARGV[7], edge_id)
 end
-redis.call('HSET', edge_key(edge_id), 'record', ARGV[3], 'maxSessions', ARGV[4], 'leaseExpiresAt', lease_expires_at)
+redis.call('HSET', edge_key(edge_id), 'record', ARGV[3], 'maxSessions', ARGV[4], 'leaseExpiresAt', lease_expires_at,
+  'gpuRank', ARGV[8], 'region', ARGV[9], 'signalingUrl', ARGV[10])
 redis.call('ZADD', leases_key, lease_expires_at, edge_id)
 return 1
 `,
@@ -77,45 +78,5 @@ for _, edge_id in ipairs(redis.call('ZRANGEBYSCORE', leases_key, '-inf', now_arg
   expired[#expired + 1] = { edge_id, drop_edge(edge_id, now_arg) }
 end
 return expired
-`,
-);
-
-/**
- * ARGV: prefix, titleId, lon, lat, now, limit, radiusKm → { {record JSON, freeSlots, distanceKm}… }
- * nearest first. The geo set holds edges whatever their load, so the walk skips lapsed
- * and full ones until it has `limit`.
- */
-export const FIND_CANDIDATES = script(
-  'find-candidates',
-  `
-local now_arg, limit, max_radius = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-local now = tonumber(now_arg)
-local found, seen = {}, {}
--- Search outwards in growing rings: a whole-earth GEOSEARCH sorts and returns every edge
--- with the title (~1.3 ms of server time at 10,000 edges), where a near ring holds
--- enough. Edges of an inner ring are skipped in the next, so the result stays nearest-first.
-local radius = 250
-while true do
-  if radius > max_radius then radius = max_radius end
-  local hits = redis.call('GEOSEARCH', geo_key(ARGV[2]), 'FROMLONLAT', ARGV[3], ARGV[4], 'BYRADIUS', radius, 'km', 'ASC', 'WITHDIST')
-  for _, hit in ipairs(hits) do
-    local edge_id, distance = hit[1], hit[2]
-    if not seen[edge_id] then
-      seen[edge_id] = true
-      local key = edge_key(edge_id)
-      local edge = redis.call('HMGET', key, 'leaseExpiresAt', 'maxSessions', 'record')
-      if edge[1] and num(edge[1], key) > now then
-        local free = num(edge[2], key) - redis.call('ZCOUNT', slots_key(edge_id), '(' .. now_arg, '+inf')
-        if free > 0 then
-          if not edge[3] then corrupt(key) end
-          found[#found + 1] = { edge[3], free, distance }
-          if #found >= limit then return found end
-        end
-      end
-    end
-  end
-  if radius >= max_radius then return found end
-  radius = radius * 4
-end
 `,
 );

@@ -30,31 +30,32 @@ local function sweep_lapsed(edge_id, now_arg)
 end
 `;
 
+/** Takes one slot as a pending reservation; 1 taken, 0 refused (see Store.reserveSlot). */
+export const LUA_RESERVE_SLOT = `
+local function reserve_slot(edge_id, session_id, title_id, now_arg, expires_at)
+  local now = tonumber(now_arg)
+  local key = edge_key(edge_id)
+  local edge = redis.call('HMGET', key, 'leaseExpiresAt', 'maxSessions')
+  if not edge[1] then return 0 end
+  -- Validate everything read before the first write: an error does not roll back writes.
+  local lease_expires_at, max_sessions = num(edge[1], key), num(edge[2], key)
+  if lease_expires_at <= now then return 0 end
+  if redis.call('SISMEMBER', titles_key(edge_id), title_id) == 0 then return 0 end
+  if live_session(session_id, now) then return 0 end
+  sweep_lapsed(edge_id, now_arg)
+  local slots = slots_key(edge_id)
+  if redis.call('ZCARD', slots) >= max_sessions then return 0 end
+  redis.call('ZADD', slots, expires_at, session_id)
+  redis.call('HSET', session_key(session_id), 'edgeId', edge_id, 'titleId', title_id)
+  return 1
+end
+`;
+
 const script = (name: string, body: string): LuaScript =>
-  new LuaScript(name, LUA_KEY_LAYOUT + LUA_CORRUPT_CHECKS + LUA_SLOT_HELPERS + body);
+  new LuaScript(name, LUA_KEY_LAYOUT + LUA_CORRUPT_CHECKS + LUA_SLOT_HELPERS + LUA_RESERVE_SLOT + body);
 
 /** ARGV: prefix, edgeId, sessionId, titleId, now, expiresAt → 1 taken, 0 refused. */
-export const RESERVE_SLOT = script(
-  'reserve-slot',
-  `
-local edge_id, session_id, title_id, now_arg, expires_at = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local now = tonumber(now_arg)
-local key = edge_key(edge_id)
-local edge = redis.call('HMGET', key, 'leaseExpiresAt', 'maxSessions')
-if not edge[1] then return 0 end
--- Validate everything read before the first write: an error does not roll back writes.
-local lease_expires_at, max_sessions = num(edge[1], key), num(edge[2], key)
-if lease_expires_at <= now then return 0 end
-if redis.call('SISMEMBER', titles_key(edge_id), title_id) == 0 then return 0 end
-if live_session(session_id, now) then return 0 end
-sweep_lapsed(edge_id, now_arg)
-local slots = slots_key(edge_id)
-if redis.call('ZCARD', slots) >= max_sessions then return 0 end
-redis.call('ZADD', slots, expires_at, session_id)
-redis.call('HSET', session_key(session_id), 'edgeId', edge_id, 'titleId', title_id)
-return 1
-`,
-);
+export const RESERVE_SLOT = script('reserve-slot', `return reserve_slot(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])`);
 
 /** ARGV: prefix, sessionId, now → 1 running, 0 unknown or lapsed. */
 export const CONFIRM_SLOT = script(

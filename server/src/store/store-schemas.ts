@@ -1,13 +1,25 @@
 import { z } from 'zod';
 import {
   AddressSchema,
+  Bytes32HexSchema,
   EdgeIdSchema,
+  GpuTierSchema,
   HttpUrlSchema,
   PlayerKeySchema,
+  ProbeResultSchema,
   SessionIdSchema,
   TitleIdSchema,
 } from '@edgeplay/shared';
-import type { CandidateQuery, EdgeRecord, QueueEntry, SlotReleaseReason, SlotRequest } from './store.js';
+import type {
+  CandidateQuery,
+  EdgeRecord,
+  PlacementQuery,
+  QueueEntry,
+  QueueRef,
+  SlotClaim,
+  SlotReleaseReason,
+  SlotRequest,
+} from './store.js';
 
 /*
  * What both stores accept. Ids are restricted to characters that cannot collide with the
@@ -40,16 +52,34 @@ export const EdgeRecordSchema = z.strictObject({
   titles: z.array(TitleIdSchema).max(500),
   maxSessions: z.int().min(1).max(64),
   gpuClass: LabelSchema,
+  sessionKey: Bytes32HexSchema,
+  sessionKeyExpiresAt: z.int().positive(),
 }) satisfies z.ZodType<EdgeRecord>;
 
 export const DurationMsSchema = z.int().min(1).max(MAX_DURATION_MS);
+
+/** An edge's reputation: a placeholder score for proof-of-service, 0 (never place) .. 1 (default). */
+export const ReputationSchema = z.number().min(0).max(1);
 
 export const CandidateQuerySchema = z.strictObject({
   titleId: TitleIdSchema,
   lat: LatitudeSchema,
   lon: LongitudeSchema,
   limit: z.int().min(1).max(100),
+  minGpuTier: GpuTierSchema.exactOptional(),
+  minReputation: ReputationSchema.exactOptional(),
+  region: LabelSchema.exactOptional(),
+  includeFull: z.boolean().exactOptional(),
 }) satisfies z.ZodType<CandidateQuery>;
+
+export const PlacementQuerySchema = CandidateQuerySchema.extend({
+  probes: z.array(ProbeResultSchema).max(16).readonly().exactOptional(),
+}) satisfies z.ZodType<PlacementQuery>;
+
+export const SlotClaimSchema = z.strictObject({
+  sessionId: SessionIdSchema,
+  ttlMs: DurationMsSchema,
+}) satisfies z.ZodType<SlotClaim>;
 
 export const SlotRequestSchema = z.strictObject({
   edgeId: EdgeIdSchema,
@@ -76,10 +106,15 @@ export const MAX_QUEUE_HEAD = 100;
 
 export const QueueHeadCountSchema = z.int().min(1).max(MAX_QUEUE_HEAD);
 
+export const QueueRefSchema = z.strictObject({
+  titleId: TitleIdSchema,
+  region: LabelSchema,
+}) satisfies z.ZodType<QueueRef>;
+
 export const QueueEntrySchema = z.strictObject({
   entryId: QueueEntryIdSchema,
   titleId: TitleIdSchema,
+  region: LabelSchema,
   playerKey: PlayerKeySchema,
-  region: LabelSchema.exactOptional(),
   enqueuedAt: ClockReadingSchema,
 }) satisfies z.ZodType<QueueEntry>;

@@ -10,6 +10,8 @@
  * and tests can move time by hand.
  */
 
+import type { GpuTier, ProbeResult } from '@edgeplay/shared';
+
 /** Milliseconds since the epoch, as `Date.now()` returns. */
 export type Clock = () => number;
 
@@ -27,7 +29,15 @@ export interface EdgeRecord {
   /** Ids of the titles installed on the edge. */
   titles: string[];
   maxSessions: number;
+  /** What the edge renders on, a model slug ("rtx-4090") or "cpu"; the store files it under gpuTierOf(gpuClass). */
   gpuClass: string;
+  /**
+   * The raw Ed25519 public key (0x + 64 lowercase hex) the operator's EIP-712 join proof
+   * authorised for this run: whatever the edge signs later (usage receipts) verifies with it.
+   */
+  sessionKey: string;
+  /** When the join proof stops vouching for sessionKey (ms since epoch). */
+  sessionKeyExpiresAt: number;
 }
 
 /** An edge whose lease is live, as `getEdge` returns it. */
@@ -42,13 +52,54 @@ export interface CandidateQuery {
   lon: number;
   /** At most this many candidates. */
   limit: number;
+  /** Leave out edges whose GPU tier (gpuTierOf(gpuClass)) is below this; absent: any edge. */
+  minGpuTier?: GpuTier;
+  /** Leave out edges whose reputation is below this (0..1); absent: 0, none left out. */
+  minReputation?: number;
+  /** Only edges of this region; absent: any region. */
+  region?: string;
+  /** Also return edges with no free slot (freeSlots 0): where the player would be served, busy or not. */
+  includeFull?: boolean;
 }
 
-export interface EdgeCandidate extends EdgeRecord {
+/** What placement needs to know of an edge that could take a player. */
+export interface EdgeCandidate {
+  edgeId: string;
+  signalingUrl: string;
+  region: string;
+  maxSessions: number;
   freeSlots: number;
   /** Great-circle distance from the query point (haversine, Redis's earth radius). */
   distanceKm: number;
+  /** gpuTierOf(gpuClass), as the store filed the edge. */
+  gpuTier: GpuTier;
+  /** The edge's reputation (0..1) at the time of the query. */
+  reputation: number;
 }
+
+/** A candidate query for reserveBest: the page's measurements come along for the ranking. */
+export interface PlacementQuery extends CandidateQuery {
+  /** RTTs the page measured (rttMs null: it could not reach the edge); absent or empty: none. */
+  probes?: readonly ProbeResult[];
+}
+
+/** The slot reserveBest takes: pending for ttlMs, as reserveSlot takes one. */
+export interface SlotClaim {
+  /** A UUID, as the broker mints them; it must hold no slot yet. */
+  sessionId: string;
+  ttlMs: number;
+}
+
+/**
+ * What reserveBest did: the edge it reserved a slot on, or why none —
+ * 'no-capacity' (no edge qualifies with a free slot) or 'unreachable' (some do, but the
+ * page could reach none of them).
+ */
+export type BestSlot =
+  { edge: EdgeCandidate; reason?: undefined } | { edge?: undefined; reason: 'no-capacity' | 'unreachable' };
+
+/** Every edge's reputation until someone sets it. */
+export const DEFAULT_REPUTATION = 1;
 
 export interface SlotRequest {
   edgeId: string;
@@ -68,15 +119,22 @@ export interface ExpiredEdge {
   sessionIds: string[];
 }
 
-/** A player waiting for a free slot of a title, as `enqueue` takes it and `queueHead` returns it. */
-export interface QueueEntry {
-  /** A UUID minted by the broker; unique within the title's queue. */
-  entryId: string;
+/**
+ * One waiting line: players wait per title and region, so a slot that frees in one region
+ * goes to the first player waiting for that region, not to someone on another continent.
+ */
+export interface QueueRef {
   titleId: string;
+  /** An edge region label (EdgeRecord.region): the region of the edges that would serve the player. */
+  region: string;
+}
+
+/** A player waiting for a free slot, as `enqueue` takes it and `queueHead` returns it. */
+export interface QueueEntry extends QueueRef {
+  /** A UUID minted by the broker; unique within its queue. */
+  entryId: string;
   /** The player's public key (0x + 64 lowercase hex, PlayerKeySchema). */
   playerKey: string;
-  /** Where the player is, when known, to pick an edge nearby once a slot frees. */
-  region?: string;
   /** When the player joined the queue (ms since epoch); informational, order is by arrival. */
   enqueuedAt: number;
 }
@@ -104,8 +162,29 @@ export interface Store {
   /** Forgets the edge; returns the sessions whose slots it freed (empty when unknown). */
   removeEdge(edgeId: string): Promise<string[]>;
 
-  /** Live edges with the title and a free slot, nearest first. */
+  /**
+   * Live edges with the title and a free slot (unless includeFull), at or above the
+   * query's GPU tier and reputation, in its region if it names one, nearest first.
+   */
   findCandidates(query: CandidateQuery): Promise<EdgeCandidate[]>;
+
+  /**
+   * Places in one atomic step: finds the query's candidates as findCandidates does, ranks
+   * them by the placement rules (server/src/players/candidate-score.ts: RTT band from
+   * the probes or the distance, load, GPU fit above the query's minGpuTier, RTT,
+   * reputation, then nearer) and reserves a slot on the best, as reserveSlot would. One
+   * round trip on Redis, and no other broker can take the slot between the choice and
+   * the reservation.
+   */
+  reserveBest(query: PlacementQuery, claim: SlotClaim): Promise<BestSlot>;
+
+  /**
+   * Sets the edge's reputation, 0..1 (a placeholder for proof-of-service). It belongs to
+   * the edge id, not to a registration: it survives lease lapses, removal and re-joining.
+   */
+  setReputation(edgeId: string, reputation: number): Promise<void>;
+  /** The edge's reputation; DEFAULT_REPUTATION (1) for one never set, also for an unknown edge. */
+  getReputation(edgeId: string): Promise<number>;
 
   /**
    * Takes one slot as a pending reservation. True only when the edge's lease is live,
@@ -126,24 +205,24 @@ export interface Store {
   expireLeases(now: number): Promise<ExpiredEdge[]>;
 
   /**
-   * Appends the entry to its title's FIFO and returns its 1-based position. Idempotent:
-   * an entryId already queued for the title keeps its place and stored entry, and its
-   * current position is returned.
+   * Appends the entry to the FIFO of its title and region and returns its 1-based
+   * position there. Idempotent: an entryId already in that queue keeps its place and
+   * stored entry, and its current position is returned.
    */
   enqueue(entry: QueueEntry): Promise<number>;
-  /** The entry's 1-based position in its title's queue; undefined when it is not queued. */
-  queuePosition(titleId: string, entryId: string): Promise<number | undefined>;
-  /** How many entries wait for the title; 0 for an unknown title. */
-  queueLength(titleId: string): Promise<number>;
-  /** The first `count` entries (1..100) of the title's queue, oldest first; they stay queued. */
-  queueHead(titleId: string, count: number): Promise<QueueEntry[]>;
+  /** The entry's 1-based position in the queue; undefined when it is not queued there. */
+  queuePosition(queue: QueueRef, entryId: string): Promise<number | undefined>;
+  /** How many entries wait in the queue; 0 for one never used. */
+  queueLength(queue: QueueRef): Promise<number>;
+  /** The first `count` entries (1..100) of the queue, oldest first; they stay queued. */
+  queueHead(queue: QueueRef, count: number): Promise<QueueEntry[]>;
   /**
    * Removes the entry once it was placed; true for exactly one caller, also when several
    * brokers race. A caller that gets false must give back whatever it reserved for it.
    */
-  takeFromQueue(titleId: string, entryId: string): Promise<boolean>;
+  takeFromQueue(queue: QueueRef, entryId: string): Promise<boolean>;
   /** Removes the entry because the player left; true if it was still queued. */
-  leaveQueue(titleId: string, entryId: string): Promise<boolean>;
+  leaveQueue(queue: QueueRef, entryId: string): Promise<boolean>;
 
   /** Releases the store's resources (the Redis connection); idempotent. */
   close(): Promise<void>;

@@ -38,6 +38,8 @@ const FRANKFURT: EdgeRecord = {
   maxSessions: 2,
   gpuClass: 'rtx-4070',
   operator: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
+  sessionKey: `0x${'5e'.repeat(32)}`,
+  sessionKeyExpiresAt: 1_900_000_000_000,
 };
 
 describe('RedisStore on a real redis-server', () => {
@@ -94,7 +96,19 @@ describe('RedisStore on a real redis-server', () => {
 
     await raw.hset(`${prefix}edge:fra-1`, 'record', '{"edgeId": 42');
     await expectInternal(store.getEdge('fra-1'));
-    await expectInternal(store.findCandidates({ titleId: 'chess', lat: 50, lon: 8, limit: 5 }));
+    const near = { titleId: 'chess', lat: 50, lon: 8, limit: 5 };
+    for (const [field, junk] of [
+      ['gpuRank', 'top'],
+      ['gpuRank', '9'],
+      ['maxSessions', '-1'],
+    ]) {
+      await store.upsertEdge(FRANKFURT, 10_000);
+      await raw.hset(`${prefix}edge:fra-1`, field ?? '', junk ?? '');
+      await expectInternal(store.findCandidates(near));
+    }
+    await store.upsertEdge(FRANKFURT, 10_000);
+    await raw.hdel(`${prefix}edge:fra-1`, 'signalingUrl');
+    await expectInternal(store.findCandidates(near));
 
     await raw.hset(`${prefix}edge:fra-1`, 'maxSessions', 'lots');
     await expectInternal(
@@ -104,6 +118,13 @@ describe('RedisStore on a real redis-server', () => {
 
     await raw.hset(`${prefix}edge:fra-1`, 'leaseExpiresAt', 'nan');
     await expectInternal(store.renewLease('fra-1', 10_000));
+
+    await store.upsertEdge(FRANKFURT, 10_000);
+    for (const junk of ['nan', '1.5', 'high', '']) {
+      await raw.hset(`${prefix}reputations`, 'fra-1', junk);
+      await expectInternal(store.getReputation('fra-1'));
+      await expectInternal(store.findCandidates({ titleId: 'chess', lat: 50, lon: 8, limit: 5 }));
+    }
   });
 
   it('runs on a throw-away redis-server that is gone once close() resolves', async () => {

@@ -89,6 +89,8 @@ export const QueuePositionSchema = z.object({
   position: z.int().positive(),
   /** Estimated from recent session lengths; a guess, shown as one. */
   etaSeconds: z.int().nonnegative(),
+  /** The edge region whose queue the player waits in (one queue per title and region). */
+  region: z.string().max(64).optional(),
 });
 export type QueuePosition = z.infer<typeof QueuePositionSchema>;
 

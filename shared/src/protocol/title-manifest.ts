@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GamepadMapSchema } from './input-gamepad.js';
+import { GpuTierSchema } from './gpu-tier.js';
 
 /** A title id: lower-case slug, used in URLs, logs and file names. */
 export const TitleIdSchema = z
@@ -36,6 +37,8 @@ export const TitleManifestSchema = z.strictObject({
   mouse: z.enum(['absolute', 'relative']).optional(),
   /** Gamepad buttons and stick directions → the keys they press, for keyboard-only titles. */
   gamepadMap: GamepadMapSchema.optional(),
+  /** The lowest GPU tier (gpu-tier.ts) the title plays well on; absent: any edge, CPU-only included. */
+  minGpuTier: GpuTierSchema.optional(),
 });
 
 export type TitleManifest = z.infer<typeof TitleManifestSchema>;
@@ -48,6 +51,7 @@ export const TitleSummarySchema = TitleManifestSchema.pick({
   resolution: true,
   fps: true,
   mouse: true,
+  minGpuTier: true,
 }).extend({
   /** True when the title can be played with a gamepad (it has a gamepadMap). */
   gamepad: z.boolean().optional(),
@@ -56,7 +60,7 @@ export const TitleSummarySchema = TitleManifestSchema.pick({
 export type TitleSummary = z.infer<typeof TitleSummarySchema>;
 
 export function summarizeTitle(manifest: TitleManifest): TitleSummary {
-  const { id, name, description, resolution, fps, mouse, gamepadMap } = manifest;
+  const { id, name, description, resolution, fps, mouse, gamepadMap, minGpuTier } = manifest;
   return {
     id,
     name,
@@ -65,5 +69,6 @@ export function summarizeTitle(manifest: TitleManifest): TitleSummary {
     fps,
     ...(mouse === undefined ? {} : { mouse }),
     ...(gamepadMap === undefined ? {} : { gamepad: true }),
+    ...(minGpuTier === undefined ? {} : { minGpuTier }),
   };
 }
