@@ -65,6 +65,14 @@ export const EdgeConfigSchema = z.object({
    */
   playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
   addressEventsPerSecond: z.coerce.number().int().min(1).default(100),
+  /** SPECTATORS_PER_SESSION: viewers one session's watch links admit at most (0: no watch links). */
+  spectatorsPerSession: z.coerce.number().int().min(0).max(10_000).default(500),
+  /** WATCH_LINK_TTL_MS: how long a watch link admits new spectators (those watching stay). */
+  watchLinkTtlMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(12 * 60 * 60 * 1000),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -94,6 +102,8 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   rtcMaxPort: 'RTC_MAX_PORT',
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
+  spectatorsPerSession: 'SPECTATORS_PER_SESSION',
+  watchLinkTtlMs: 'WATCH_LINK_TTL_MS',
   logLevel: 'LOG_LEVEL',
 };
 

@@ -19,6 +19,9 @@ import { MediaWorker } from './sfu/media-worker.js';
 import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
 import { attachPlayerHandlers, type PlayerSocket } from './signaling/player-handlers.js';
+import { serveSpectators } from './signaling/spectator-handlers.js';
+import { attachWatchLinkHandler, type WatchLinkSocket } from './signaling/watch-link-handler.js';
+import { SpectatorHub } from './spectate/spectator-hub.js';
 import { loadTitles, type InstalledTitle } from './titles/title-catalog.js';
 
 export interface EdgeNodeDeps {
@@ -33,6 +36,8 @@ export interface EdgeNode {
   sessions(): ReadonlyMap<string, PlaySession>;
   /** Pid of the mediasoup worker, once started. */
   workerPid(): number | undefined;
+  /** The sessions' spectators, once started (for tests and the spectator benchmark). */
+  spectators(): SpectatorHub | undefined;
 }
 
 /**
@@ -51,6 +56,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
   let signalingUrl = '';
   let stopping = false;
   let machine: MachineProbe | undefined;
+  let spectators: SpectatorHub | undefined;
 
   const registration = (): Omit<EdgeRegister, 'proof'> => ({
     edgeId: config.edgeId,
@@ -114,6 +120,23 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         for (const session of sessions.values())
           void session.close('EDGE_FAILED', 'the media server of this node failed');
       });
+      const announced = config.rtcAnnouncedAddress;
+      const listenInfo = {
+        ip: config.rtcListenIp,
+        ...(announced === undefined ? {} : { announcedAddress: announced }),
+      };
+      spectators = new SpectatorHub({
+        edgeId: config.edgeId,
+        router: media.router,
+        maxPerSession: config.spectatorsPerSession,
+        linkTtlMs: config.watchLinkTtlMs,
+        listenInfos: [
+          { protocol: 'udp', ...listenInfo },
+          { protocol: 'tcp', ...listenInfo },
+        ],
+        findSession: (id) => sessions.get(id),
+        logger: log,
+      });
 
       http = createServer((req, res) => {
         if (req.url === '/probe') {
@@ -156,10 +179,22 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         onLimited: (limited: { id: string; handshake: { address: string } }, event: string) =>
           log.warn({ socketId: limited.id, address: limited.handshake.address, event }, 'player rate-limited'),
       };
-      io.on('connection', (socket: PlayerSocket) => {
+      const hub = spectators;
+      io.on('connection', (socket: PlayerSocket & WatchLinkSocket) => {
         limitSocketEvents(socket, limits);
-        attachPlayerHandlers(socket, { openSession }, log);
+        let owned: PlaySession | undefined;
+        const opener = {
+          openSession: async (...args: Parameters<typeof openSession>) => (owned = await openSession(...args)),
+        };
+        attachPlayerHandlers(socket, opener, log);
+        attachWatchLinkHandler(socket, () => owned, hub, log);
       });
+      serveSpectators(
+        io,
+        hub,
+        { eventsPerSecond: config.playerEventsPerSecond, addressEventsPerSecond: config.addressEventsPerSecond },
+        log,
+      );
       const server = http;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -200,11 +235,13 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         // Keep-alive connections of page loads would hold close() open for minutes.
         http?.closeAllConnections();
       });
+      spectators?.close();
       await media?.close();
       log.info('edge node stopped');
     },
 
     sessions: () => sessions,
     workerPid: () => media?.pid,
+    spectators: () => spectators,
   };
 }
