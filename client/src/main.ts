@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { request, RequestError } from './signaling.js';
 import { StreamSession } from './stream-session.js';
 import { formatStats, StreamStatsReader } from './stream-stats.js';
+import { WatchLinkControl } from './watch-link.js';
 import './styles.css';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -32,6 +33,7 @@ const overlay = $('overlay');
 const notice = $('notice');
 const sessionInfo = $('session-info');
 const endButton = $<HTMLButtonElement>('end');
+const watchLink = new WatchLinkControl($('share'), $('watch-link'), $('viewers'));
 
 const CATALOG_RETRY_MS = 3000;
 
@@ -122,6 +124,7 @@ async function startPlaying(title: TitleSummary): Promise<void> {
       onEnded: (info) => showEnded(info.reason),
     });
     session = opened.session;
+    watchLink.attach(opened.session.edge, placement.edge.signalingUrl);
     video.srcObject = new MediaStream([opened.track]);
     // Muted autoplay is allowed everywhere; if a browser still refuses, the picture starts on the first click.
     await video.play().catch((error: unknown) => console.warn('video did not start playing by itself', error));
@@ -196,6 +199,7 @@ function startStats(active: StreamSession): void {
 
 function showEnded(reason: string): void {
   window.clearInterval(statsTimer);
+  watchLink.detach();
   session = undefined;
   video.srcObject = null;
   overlay.textContent = '';
