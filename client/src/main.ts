@@ -19,6 +19,7 @@ import { StreamSession } from './stream-session.js';
 import { PhotonTimer } from './photon-timer.js';
 import { describeTotals, SessionSummary } from './session-summary.js';
 import { formatStats, StreamStatsReader } from './stream-stats.js';
+import { WatchLinkControl } from './watch-link.js';
 import './styles.css';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -44,6 +45,7 @@ const summaryList = $('summary-list');
 /** Where the page remembers whether the player wants the stats overlay. */
 const STATS_PREF = 'edgeplay.stats';
 const mouseLock = $<HTMLInputElement>('mouse-lock');
+const watchLink = new WatchLinkControl($('share'), $('watch-link'), $('viewers'));
 
 const CATALOG_RETRY_MS = 3000;
 
@@ -157,6 +159,7 @@ async function startPlaying(title: TitleSummary): Promise<void> {
       },
     });
     session = opened.session;
+    watchLink.attach(opened.session.signaling, placement.edge.signalingUrl);
     video.srcObject = new MediaStream([opened.track]);
     // Muted autoplay is allowed everywhere; if a browser still refuses, the picture starts on the first click.
     await video.play().catch((error: unknown) => console.warn('video did not start playing by itself', error));
@@ -279,6 +282,7 @@ function showEnded(reason: string): void {
     void document.exitFullscreen().catch((error: unknown) => console.warn('could not leave fullscreen', error));
   input?.stop();
   input = undefined;
+  watchLink.detach();
   session = undefined;
   video.srcObject = null;
   sound.srcObject = null;

@@ -61,6 +61,11 @@ export class StreamSession {
     this.edge = this.connect();
   }
 
+  /** The current signaling connection to the edge (a new one after a resume). */
+  get signaling(): Socket {
+    return this.edge;
+  }
+
   /** A signaling connection to the edge; losing it starts a recovery, not the end screen. */
   private connect(): Socket {
     const edge: Socket = io(this.placement.edge.signalingUrl, {

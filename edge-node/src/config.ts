@@ -76,6 +76,14 @@ export const EdgeConfigSchema = z.object({
    * running for the player to resume it; after that it ends and its slot is freed.
    */
   reconnectGraceMs: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** SPECTATORS_PER_SESSION: viewers one session's watch links admit at most (0: no watch links). */
+  spectatorsPerSession: z.coerce.number().int().min(0).max(10_000).default(500),
+  /** WATCH_LINK_TTL_MS: how long a watch link admits new spectators (those watching stay). */
+  watchLinkTtlMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(12 * 60 * 60 * 1000),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -107,6 +115,8 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
   receiptJournalDir: 'RECEIPT_JOURNAL_DIR',
   reconnectGraceMs: 'RECONNECT_GRACE_MS',
+  spectatorsPerSession: 'SPECTATORS_PER_SESSION',
+  watchLinkTtlMs: 'WATCH_LINK_TTL_MS',
   logLevel: 'LOG_LEVEL',
 };
 

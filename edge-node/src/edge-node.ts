@@ -30,6 +30,9 @@ import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
 import { SessionGrace } from './session/session-grace.js';
 import { attachPlayerHandlers, type Displace, type PlayerSocket } from './signaling/player-handlers.js';
+import { serveSpectators } from './signaling/spectator-handlers.js';
+import { attachWatchLinkHandler, type WatchLinkSocket } from './signaling/watch-link-handler.js';
+import { SpectatorHub } from './spectate/spectator-hub.js';
 import { loadTitles, type InstalledTitle } from './titles/title-catalog.js';
 import type { StartProgress } from './progress/start-progress.js';
 import { describePaths } from './runtime/media-paths.js';
@@ -51,6 +54,8 @@ export interface EdgeNode {
   sessions(): ReadonlyMap<string, PlaySession>;
   /** Pid of the mediasoup worker, once started. */
   workerPid(): number | undefined;
+  /** The sessions' spectators, once started (for tests and the spectator benchmark). */
+  spectators(): SpectatorHub | undefined;
 }
 
 /**
@@ -71,6 +76,7 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
   let signalingUrl = '';
   let stopping = false;
   let machine: MachineProbe | undefined;
+  let spectators: SpectatorHub | undefined;
 
   const registration = (): Omit<EdgeRegister, 'proof'> => ({
     edgeId: config.edgeId,
@@ -154,6 +160,23 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
       media.on('died', () => {
         for (const session of sessions.values())
           void session.close('EDGE_FAILED', 'the media server of this node failed');
+      });
+      const announced = config.rtcAnnouncedAddress;
+      const listenInfo = {
+        ip: config.rtcListenIp,
+        ...(announced === undefined ? {} : { announcedAddress: announced }),
+      };
+      spectators = new SpectatorHub({
+        edgeId: config.edgeId,
+        router: media.router,
+        maxPerSession: config.spectatorsPerSession,
+        linkTtlMs: config.watchLinkTtlMs,
+        listenInfos: [
+          { protocol: 'udp', ...listenInfo },
+          { protocol: 'tcp', ...listenInfo },
+        ],
+        findSession: (id) => sessions.get(id),
+        logger: log,
       });
 
       const gpuTelemetry = async (): Promise<GpuInfo[] | undefined> => {
@@ -239,19 +262,28 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
         onLimited: (limited: { id: string; handshake: { address: string } }, event: string) =>
           log.warn({ socketId: limited.id, address: limited.handshake.address, event }, 'player rate-limited'),
       };
-      io.on('connection', (socket: PlayerSocket) => {
+      const hub = spectators;
+      io.on('connection', (socket: PlayerSocket & WatchLinkSocket) => {
         limitSocketEvents(socket, limits);
+        let owned: PlaySession | undefined;
         attachPlayerHandlers(
           socket,
           {
-            openSession,
+            openSession: async (...args: Parameters<typeof openSession>) => (owned = await openSession(...args)),
             resumeSession: (request, challenge, socketId, displace) =>
-              grace.resume(request, challenge, socketId, displace),
+              (owned = grace.resume(request, challenge, socketId, displace)),
             playerGone: (sessionId, socketId) => grace.detach(sessionId, socketId),
           },
           log,
         );
+        attachWatchLinkHandler(socket, () => owned, hub, log);
       });
+      serveSpectators(
+        io,
+        hub,
+        { eventsPerSecond: config.playerEventsPerSecond, addressEventsPerSecond: config.addressEventsPerSecond },
+        log,
+      );
       const server = http;
       progress?.({ step: 'signaling', state: 'begin' });
       await new Promise<void>((resolve, reject) => {
@@ -305,11 +337,13 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
         // Keep-alive connections of page loads would hold close() open for minutes.
         http?.closeAllConnections();
       });
+      spectators?.close();
       await media?.close();
       log.info('edge node stopped');
     },
 
     sessions: () => sessions,
     workerPid: () => media?.pid,
+    spectators: () => spectators,
   };
 }

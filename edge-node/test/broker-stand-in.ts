@@ -1,28 +1,47 @@
 import { createServer } from 'node:http';
-import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
-import { createChallenge, exportPublicKey } from '@edgeplay/shared/node';
+import {
+  createChallenge,
+  createSessionKey,
+  exportPublicKey,
+  generateTicketKeyPair,
+  newTicketNonce,
+  signTicket,
+  signWithSessionKey,
+  type SessionKey,
+  type TicketKeyPair,
+} from '@edgeplay/shared/node';
+import { playerJoinMessage, type TicketPayload } from '@edgeplay/shared';
 
+/**
+ * Stands in for the broker's /edge namespace in edge-node tests: accepts the edge's join,
+ * hands it the ticket key, and signs tickets for a test player as the broker would.
+ */
 export interface BrokerStandIn {
   url: string;
-  /** Resolves once an edge has registered. */
   registered: Promise<void>;
+  keys: TicketKeyPair;
+  /** The test page's player key. */
+  player: SessionKey;
+  /** A ticket for `edgeId`, as placement would sign it. */
+  ticket(edgeId: string, titleId: string, overrides?: Partial<TicketPayload>): string;
+  /** The player key's signature over the join message of `ticket`. */
+  sign(ticket: string, key?: SessionKey): string;
   close(): Promise<void>;
 }
 
-/**
- * Stands in for the broker's /edge namespace in edge-node tests: accepts any edge and hands
- * it `ticketKey` as the broker's ticket-signing key, so a test can sign tickets itself.
- */
-export async function startBrokerStandIn(ticketKey: KeyObject): Promise<BrokerStandIn> {
+/** `keys`: the broker's ticket keys (a test that signs tickets itself passes its own). */
+export async function startBrokerStandIn(keys: TicketKeyPair = generateTicketKeyPair()): Promise<BrokerStandIn> {
+  const player = createSessionKey(60 * 60 * 1000);
   const http = createServer();
   const server = new Server(http, { transports: ['websocket'] });
   let markRegistered: () => void = () => undefined;
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
   server.of('/edge').on('connection', (socket) => {
     socket.on('edge:register', (_payload: unknown, ack: (answer: unknown) => void) => {
-      ack({ ok: true, brokerPublicKey: exportPublicKey(ticketKey), leaseMs: 10_000 });
+      ack({ ok: true, brokerPublicKey: exportPublicKey(keys.publicKey), leaseMs: 10_000 });
       markRegistered();
     });
     socket.on('edge:challenge', (_payload: unknown, ack: (answer: unknown) => void) =>
@@ -37,6 +56,27 @@ export async function startBrokerStandIn(ticketKey: KeyObject): Promise<BrokerSt
   return {
     url: `http://127.0.0.1:${port}`,
     registered,
+    keys,
+    player,
+    ticket(edgeId, titleId, overrides = {}) {
+      const now = Date.now();
+      return signTicket(
+        {
+          v: 1,
+          sessionId: randomUUID(),
+          edgeId,
+          titleId,
+          playerKey: player.publicKeyRaw,
+          iat: now,
+          exp: now + 30_000,
+          nonce: newTicketNonce(),
+          ...overrides,
+        },
+        keys.privateKey,
+      );
+    },
+    sign: (ticket, key = player) =>
+      `0x${signWithSessionKey(key, Buffer.from(playerJoinMessage(ticket))).toString('hex')}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

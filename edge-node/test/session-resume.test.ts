@@ -94,7 +94,7 @@ describe('a player who drops off and comes back', () => {
   };
 
   beforeAll(async () => {
-    broker = await startBrokerStandIn(brokerKeys.publicKey);
+    broker = await startBrokerStandIn(brokerKeys);
     const keystorePath = join(await mkdtemp(join(tmpdir(), 'edgeplay-keystore-')), 'operator.json');
     await createKeystore(keystorePath, 'test-password', { scryptN: 2 ** 10 });
     const config = EdgeConfigSchema.parse({

@@ -5,7 +5,6 @@ import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@edgeplay/shared';
-import { generateTicketKeyPair } from '@edgeplay/shared/node';
 import { JunkMaker } from '../../e2e/src/junk.js';
 import { EdgeConfigSchema } from '../src/config.js';
 import { createEdgeNode, type EdgeNode } from '../src/edge-node.js';
@@ -43,7 +42,7 @@ describe('fuzzing the edge signaling', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    broker = await startBrokerStandIn(generateTicketKeyPair().publicKey);
+    broker = await startBrokerStandIn();
     const keystorePath = join(await mkdtemp(join(tmpdir(), 'edgeplay-keystore-')), 'operator.json');
     await createKeystore(keystorePath, 'test-password', { scryptN: 2 ** 10 });
     const config = EdgeConfigSchema.parse({

@@ -63,7 +63,7 @@ describe('edge signaling against junk and bad tickets', () => {
     socket.timeout(20_000).emitWithAck(event, payload) as Promise<{ ok: boolean; code?: string }>;
 
   beforeAll(async () => {
-    broker = await startBrokerStandIn(brokerKeys.publicKey);
+    broker = await startBrokerStandIn(brokerKeys);
     const keystorePath = join(await mkdtemp(join(tmpdir(), 'edgeplay-keystore-')), 'operator.json');
     await createKeystore(keystorePath, 'test-password', { scryptN: 2 ** 10 });
     const config = EdgeConfigSchema.parse({

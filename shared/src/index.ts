@@ -13,3 +13,4 @@ export * from './protocol/edge-telemetry.js';
 export * from './protocol/signaling-events.js';
 export * from './protocol/receipt.js';
 export * from './protocol/receipt-meter.js';
+export * from './protocol/watch-events.js';
