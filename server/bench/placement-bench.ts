@@ -63,6 +63,8 @@ interface RunResult {
   heartbeatsPerSecond: number;
   heartbeatP99Ms: number;
   lapsed: number;
+  /** Slots freed by the lease reaper before their session released them. */
+  lostSlots: number;
   eventLoopP99Ms: number;
   /** Share of one core used by the broker process (with its load generator) during the open loop. */
   brokerCpu: number;
@@ -91,9 +93,14 @@ async function measureRun(store: Store, redisPid?: number): Promise<RunResult> {
   const registerMs = performance.now() - registerStart;
 
   const failures = new Failures();
-  const reaper = startLeaseReaper({ store, intervalMs: REAPER_EVERY_MS, logger, onExpired: () => undefined });
-  const heartbeats = startHeartbeats(store, edges, failures);
   const players = new PlayerLoad(deps, failures);
+  const reaper = startLeaseReaper({
+    store,
+    intervalMs: REAPER_EVERY_MS,
+    logger,
+    onExpired: (expired) => players.edgesLapsed(expired.flatMap((edge) => edge.sessionIds)),
+  });
+  const heartbeats = startHeartbeats(store, edges, failures);
 
   await players.openLoop(TARGET.placementsPerSecond, WARMUP_MS);
   const eventLoop = monitorEventLoopDelay({ resolution: 5 });
@@ -127,6 +134,7 @@ async function measureRun(store: Store, redisPid?: number): Promise<RunResult> {
     heartbeatsPerSecond: (heartbeats.latencies.length * 1000) / open.windowMs,
     heartbeatP99Ms: percentile(heartbeats.latencies, 99),
     lapsed: heartbeats.lapsed,
+    lostSlots: players.lostSlots,
     eventLoopP99Ms: eventLoop.percentile(99) / 1e6,
     brokerCpu: (cpu.user + cpu.system) / 1000 / open.windowMs,
     redisCpu:
@@ -248,7 +256,7 @@ function report(results: Map<string, RunResult[]>, signing: SigningRow[], redisV
     `- **Flat out**: then ${CONCURRENCY} players at a time, each asking again as soon as it is placed, for ${SATURATION_MS / 1000} s: the most`,
     '  this process places per second.',
     '',
-    `| store | load avg at start | placed/s | p50 ms | p95 ms | p99 ms | max ms | p99 of each run | not placed | heartbeats/s | heartbeat p99 ms | lapsed leases | event-loop delay p99 ms | broker CPU | broker CPU per placement | redis-server CPU | flat out placed/s | flat out p99 ms | register 10k edges |`,
+    `| store | load avg at start | placed/s | p50 ms | p95 ms | p99 ms | max ms | p99 of each run | not placed | heartbeats/s | heartbeat p99 ms | lapsed leases (slots lost) | event-loop delay p99 ms | broker CPU | broker CPU per placement | redis-server CPU | flat out placed/s | flat out p99 ms | register 10k edges |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, runs] of results) {
@@ -261,7 +269,7 @@ function report(results: Map<string, RunResult[]>, signing: SigningRow[], redisV
       ? undefined
       : across(runs, (run) => run.redisCpu ?? 0);
     lines.push(
-      `| ${label(name)} | ${runs.map((run) => run.loadAverage.toFixed(1)).join(', ')} | ${count(across(runs, (run) => rate(run.open)))} | ${ms(across(runs, openP(50)))} | ${ms(across(runs, openP(95)))} | ${ms(across(runs, openP(99)))} | ${ms(across(runs, openP(100)))} | ${each} | ${count(across(runs, (run) => run.open.noCapacity + run.open.dropped))} | ${count(across(runs, (run) => run.heartbeatsPerSecond))} | ${ms(across(runs, (run) => run.heartbeatP99Ms))} | ${count(across(runs, (run) => run.lapsed))} | ${ms(across(runs, (run) => run.eventLoopP99Ms))} | ${share(across(runs, (run) => run.brokerCpu))} | ${count(cpuPerPlacement)} µs | ${share(redisCpu)} | ${count(across(runs, (run) => rate(run.saturated)))} | ${ms(across(runs, (run) => percentile(run.saturated.latencies, 99)))} | ${(across(runs, (run) => run.registerMs) / 1000).toFixed(1)} s |`,
+      `| ${label(name)} | ${runs.map((run) => run.loadAverage.toFixed(1)).join(', ')} | ${count(across(runs, (run) => rate(run.open)))} | ${ms(across(runs, openP(50)))} | ${ms(across(runs, openP(95)))} | ${ms(across(runs, openP(99)))} | ${ms(across(runs, openP(100)))} | ${each} | ${count(across(runs, (run) => run.open.noCapacity + run.open.dropped))} | ${count(across(runs, (run) => run.heartbeatsPerSecond))} | ${ms(across(runs, (run) => run.heartbeatP99Ms))} | ${count(across(runs, (run) => run.lapsed))} (${count(across(runs, (run) => run.lostSlots))}) | ${ms(across(runs, (run) => run.eventLoopP99Ms))} | ${share(across(runs, (run) => run.brokerCpu))} | ${count(cpuPerPlacement)} µs | ${share(redisCpu)} | ${count(across(runs, (run) => rate(run.saturated)))} | ${ms(across(runs, (run) => percentile(run.saturated.latencies, 99)))} | ${(across(runs, (run) => run.registerMs) / 1000).toFixed(1)} s |`,
     );
   }
   lines.push(

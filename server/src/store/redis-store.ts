@@ -11,6 +11,15 @@ import {
   SessionIdSchema,
 } from '@edgeplay/shared';
 import { FIND_CANDIDATES, RESERVE_BEST } from './candidate-scripts.js';
+import {
+  checked,
+  isDurationMs,
+  isEdgeId,
+  isPlainPlacementQuery,
+  isPlainSlotClaim,
+  isReleaseReason,
+  isSessionId,
+} from './fast-checks.js';
 import { EXPIRE_LEASES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
 import { KM_PER_RTT_MS, RTT_BAND_MS } from '../players/candidate-score.js';
 import type { LuaScript } from './lua-script.js';
@@ -153,10 +162,10 @@ export class RedisStore implements Store {
   }
 
   async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
-    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    checked(isEdgeId, EdgeIdSchema, edgeId, 'edgeId');
     const now = this.now();
-    const leaseExpiresAt = now + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
-    return this.parseReply(RENEW_LEASE, FlagReplySchema, await this.run(RENEW_LEASE, [edgeId, now, leaseExpiresAt]));
+    const leaseExpiresAt = now + checked(isDurationMs, DurationMsSchema, leaseMs, 'leaseMs');
+    return parseFlag(RENEW_LEASE, await this.run(RENEW_LEASE, [edgeId, now, leaseExpiresAt]));
   }
 
   async getEdge(edgeId: string): Promise<LiveEdge | undefined> {
@@ -185,8 +194,8 @@ export class RedisStore implements Store {
   }
 
   async reserveBest(query: PlacementQuery, claim: SlotClaim): Promise<BestSlot> {
-    const parsed = parseOrThrow(PlacementQuerySchema, query, 'placement query');
-    const { sessionId, ttlMs } = parseOrThrow(SlotClaimSchema, claim, 'slot claim');
+    const parsed = checked(isPlainPlacementQuery, PlacementQuerySchema, query, 'placement query');
+    const { sessionId, ttlMs } = checked(isPlainSlotClaim, SlotClaimSchema, claim, 'slot claim');
     const now = this.now();
     const args = this.candidateArgs(parsed, now);
     args.push(sessionId, now + ttlMs, RTT_BAND_MS, KM_PER_RTT_MS);
@@ -234,9 +243,9 @@ export class RedisStore implements Store {
   }
 
   async releaseSlot(sessionId: string, reason: SlotReleaseReason): Promise<boolean> {
-    parseOrThrow(SessionIdSchema, sessionId, 'sessionId');
-    parseOrThrow(SlotReleaseReasonSchema, reason, 'release reason');
-    return this.parseReply(RELEASE_SLOT, FlagReplySchema, await this.run(RELEASE_SLOT, [sessionId, this.now()]));
+    checked(isSessionId, SessionIdSchema, sessionId, 'sessionId');
+    checked(isReleaseReason, SlotReleaseReasonSchema, reason, 'release reason');
+    return parseFlag(RELEASE_SLOT, await this.run(RELEASE_SLOT, [sessionId, this.now()]));
   }
 
   async slotsInUse(edgeId: string): Promise<number> {
@@ -332,6 +341,13 @@ function parseStored<S extends z.ZodType>(schema: S, value: unknown, where: stri
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw makeError(ErrorCode.INTERNAL, `corrupt store record at ${where}`, { where, issues: result.error.issues });
+}
+
+/** A script's 0/1 answer (FlagReplySchema, without zod on the heartbeat and release paths). */
+function parseFlag(script: LuaScript, reply: unknown): boolean {
+  if (reply === 1) return true;
+  if (reply === 0) return false;
+  return corruptReply(script);
 }
 
 const corruptReply = (script: LuaScript): never => {
