@@ -35,12 +35,17 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
   let store: Store | undefined;
   let reaper: LeaseReaper | undefined;
   let adapterClients: Redis[] = [];
+  let tickets: TicketIssuer | undefined;
 
   return {
     async start() {
       store = await openStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
       const titles = new EdgeTitles();
-      const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
+      tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs, {
+        signOnWorker: true,
+        onWorkerFailure: (error) =>
+          logger.error({ error: error.message }, 'ticket signing worker failed; signing on the event loop'),
+      });
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
       http = createServer(createHttpApp({ clientDir: config.clientDir, titles }));
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
@@ -118,6 +123,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         http?.closeAllConnections();
       });
       await store?.close();
+      await tickets?.close();
       await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');
     },

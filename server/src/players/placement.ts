@@ -85,7 +85,7 @@ export async function placePlayer(
       : makeError(ErrorCode.NO_CAPACITY, 'every node that runs this game is busy; try again soon');
   }
   const { edge } = outcome;
-  const ticket = tickets.issue({ sessionId, edgeId: edge.edgeId, titleId, playerKey: request.playerKey });
+  const ticket = await tickets.issue({ sessionId, edgeId: edge.edgeId, titleId, playerKey: request.playerKey });
   const rttMs = probes?.find((probe) => probe.edgeId === edge.edgeId)?.rttMs;
   logger.info(
     { sessionId, edgeId: edge.edgeId, titleId, rttMs, distanceKm: edge.distanceKm, gpuTier: edge.gpuTier },
