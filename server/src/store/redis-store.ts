@@ -20,12 +20,13 @@ import {
   isReleaseReason,
   isSessionId,
 } from './fast-checks.js';
-import { EXPIRE_LEASES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
+import { EXPIRE_LEASES, REMOVE_EDGE, RENEW_LEASES, UPSERT_EDGE } from './edge-scripts.js';
 import { KM_PER_RTT_MS, RTT_BAND_MS } from '../players/candidate-score.js';
 import type { LuaScript } from './lua-script.js';
 import { ENQUEUE, QUEUE_HEAD, REMOVE_QUEUE_ENTRY } from './queue-scripts.js';
 import { redisKeyLayout, type RedisKeyLayout } from './redis-key-layout.js';
-import { CONFIRM_SLOT, RELEASE_SLOT, RESERVE_SLOT } from './slot-scripts.js';
+import { ScriptBatch } from './script-batch.js';
+import { CONFIRM_SLOT, RELEASE_SLOTS, RESERVE_SLOT } from './slot-scripts.js';
 import {
   CandidateQuerySchema,
   ClockReadingSchema,
@@ -119,6 +120,8 @@ export interface RedisStoreOptions {
 export class RedisStore implements Store {
   private readonly keys: RedisKeyLayout;
   private closed = false;
+  private readonly renewals = new ScriptBatch(RENEW_LEASES, (script, args) => this.run(script, args));
+  private readonly releases = new ScriptBatch(RELEASE_SLOTS, (script, args) => this.run(script, args));
 
   private constructor(
     private readonly redis: Redis,
@@ -165,7 +168,7 @@ export class RedisStore implements Store {
     checked(isEdgeId, EdgeIdSchema, edgeId, 'edgeId');
     const now = this.now();
     const leaseExpiresAt = now + checked(isDurationMs, DurationMsSchema, leaseMs, 'leaseMs');
-    return parseFlag(RENEW_LEASE, await this.run(RENEW_LEASE, [edgeId, now, leaseExpiresAt]));
+    return (await this.renewals.add([edgeId, now, leaseExpiresAt])) === 1;
   }
 
   async getEdge(edgeId: string): Promise<LiveEdge | undefined> {
@@ -245,7 +248,7 @@ export class RedisStore implements Store {
   async releaseSlot(sessionId: string, reason: SlotReleaseReason): Promise<boolean> {
     checked(isSessionId, SessionIdSchema, sessionId, 'sessionId');
     checked(isReleaseReason, SlotReleaseReasonSchema, reason, 'release reason');
-    return parseFlag(RELEASE_SLOT, await this.run(RELEASE_SLOT, [sessionId, this.now()]));
+    return (await this.releases.add([sessionId, this.now()])) === 1;
   }
 
   async slotsInUse(edgeId: string): Promise<number> {
@@ -341,13 +344,6 @@ function parseStored<S extends z.ZodType>(schema: S, value: unknown, where: stri
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw makeError(ErrorCode.INTERNAL, `corrupt store record at ${where}`, { where, issues: result.error.issues });
-}
-
-/** A script's 0/1 answer (FlagReplySchema, without zod on the heartbeat and release paths). */
-function parseFlag(script: LuaScript, reply: unknown): boolean {
-  if (reply === 1) return true;
-  if (reply === 0) return false;
-  return corruptReply(script);
 }
 
 const corruptReply = (script: LuaScript): never => {
