@@ -77,6 +77,8 @@ interface RunResult {
   eventLoopP99Ms: number;
   /** Share of one core used by the broker process (with its load generator) during the open loop. */
   brokerCpu: number;
+  /** Share of the open loop's wall time the event loop was busy (the broker's main thread). */
+  eventLoopUtilization: number;
   redisCpu: number | undefined;
   saturated: PlacementWindow;
 }
@@ -119,11 +121,13 @@ async function measureRun(store: Store, redisPid?: number): Promise<RunResult> {
   const eventLoop = monitorEventLoopDelay({ resolution: 5 });
   eventLoop.enable();
   const cpuStart = process.cpuUsage();
+  const eluStart = performance.eventLoopUtilization();
   const redisCpuStart = redisPid === undefined ? undefined : await processCpuMs(redisPid);
   heartbeats.measuring = true;
   const open = await players.openLoop(TARGET.placementsPerSecond, MEASURE_MS);
   heartbeats.measuring = false;
   const cpu = process.cpuUsage(cpuStart);
+  const elu = performance.eventLoopUtilization(eluStart);
   const redisCpuEnd = redisPid === undefined ? undefined : await processCpuMs(redisPid);
   eventLoop.disable();
 
@@ -151,6 +155,7 @@ async function measureRun(store: Store, redisPid?: number): Promise<RunResult> {
     lostSlots: players.lostSlots,
     eventLoopP99Ms: eventLoop.percentile(99) / 1e6,
     brokerCpu: (cpu.user + cpu.system) / 1000 / open.windowMs,
+    eventLoopUtilization: elu.utilization,
     redisCpu:
       redisCpuStart === undefined || redisCpuEnd === undefined
         ? undefined
@@ -273,8 +278,8 @@ function report(results: Map<string, RunResult[]>, signing: SigningRow[], redisV
     `- **Flat out**: then ${CONCURRENCY} players at a time, each asking again as soon as it is placed, for ${SATURATION_MS / 1000} s: the most`,
     '  this process places per second.',
     '',
-    `| store | load avg at start | placed/s | p50 ms | p95 ms | p99 ms | max ms | p99 of each run | not placed | heartbeats/s | heartbeat p99 ms | lapsed leases (slots lost) | event-loop delay p99 ms | broker CPU | broker CPU per placement | redis-server CPU | flat out placed/s | flat out p99 ms | register 10k edges |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| store | load avg at start | placed/s | p50 ms | p95 ms | p99 ms | max ms | p99 of each run | not placed | heartbeats/s | heartbeat p99 ms | lapsed leases (slots lost) | event-loop delay p99 ms | event loop busy | broker CPU | broker CPU per placement | redis-server CPU | flat out placed/s | flat out p99 ms | register 10k edges |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, runs] of results) {
     const each = runs.map((run) => ms(percentile(run.open.latencies, 99))).join(', ');
@@ -286,11 +291,12 @@ function report(results: Map<string, RunResult[]>, signing: SigningRow[], redisV
       ? undefined
       : across(runs, (run) => run.redisCpu ?? 0);
     lines.push(
-      `| ${label(name)} | ${runs.map((run) => run.loadAverage.toFixed(1)).join(', ')} | ${count(across(runs, (run) => rate(run.open)))} | ${ms(across(runs, openP(50)))} | ${ms(across(runs, openP(95)))} | ${ms(across(runs, openP(99)))} | ${ms(across(runs, openP(100)))} | ${each} | ${count(across(runs, (run) => run.open.noCapacity + run.open.dropped))} | ${count(across(runs, (run) => run.heartbeatsPerSecond))} | ${ms(across(runs, (run) => run.heartbeatP99Ms))} | ${count(across(runs, (run) => run.lapsed))} (${count(across(runs, (run) => run.lostSlots))}) | ${ms(across(runs, (run) => run.eventLoopP99Ms))} | ${share(across(runs, (run) => run.brokerCpu))} | ${count(cpuPerPlacement)} µs | ${share(redisCpu)} | ${count(across(runs, (run) => rate(run.saturated)))} | ${ms(across(runs, (run) => percentile(run.saturated.latencies, 99)))} | ${(across(runs, (run) => run.registerMs) / 1000).toFixed(1)} s |`,
+      `| ${label(name)} | ${runs.map((run) => run.loadAverage.toFixed(1)).join(', ')} | ${count(across(runs, (run) => rate(run.open)))} | ${ms(across(runs, openP(50)))} | ${ms(across(runs, openP(95)))} | ${ms(across(runs, openP(99)))} | ${ms(across(runs, openP(100)))} | ${each} | ${count(across(runs, (run) => run.open.noCapacity + run.open.dropped))} | ${count(across(runs, (run) => run.heartbeatsPerSecond))} | ${ms(across(runs, (run) => run.heartbeatP99Ms))} | ${count(across(runs, (run) => run.lapsed))} (${count(across(runs, (run) => run.lostSlots))}) | ${ms(across(runs, (run) => run.eventLoopP99Ms))} | ${share(across(runs, (run) => run.eventLoopUtilization))} | ${share(across(runs, (run) => run.brokerCpu))} | ${count(cpuPerPlacement)} µs | ${share(redisCpu)} | ${count(across(runs, (run) => rate(run.saturated)))} | ${ms(across(runs, (run) => percentile(run.saturated.latencies, 99)))} | ${(across(runs, (run) => run.registerMs) / 1000).toFixed(1)} s |`,
     );
   }
   lines.push(
     '',
+    'Event loop busy is the share of the open loop’s wall time the broker’s main thread was running.',
     'CPU is % of one core; the broker’s includes the load generator in its process and the signing thread. Broker',
     'CPU per placement is its CPU time over the open-loop window divided by the placements in it (heartbeats and',
     'releases included).',
