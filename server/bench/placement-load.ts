@@ -168,6 +168,10 @@ export interface PlacementWindow {
 /** Places players and gives each slot back after a random hold, as a session that ends would. */
 export class PlayerLoad {
   private readonly releases = new Set<Promise<void>>();
+  /** Sessions whose slots went with an edge whose lease lapsed (heartbeats late beyond the lease). */
+  private readonly lostWithEdge = new Set<string>();
+  /** Releases that found the slot gone because its edge's lease had lapsed. */
+  lostSlots = 0;
 
   constructor(
     private readonly deps: PlacementDeps,
@@ -253,11 +257,18 @@ export class PlayerLoad {
     while (this.releases.size > 0) await Promise.all([...this.releases]);
   }
 
+  /** The lease reaper freed these sessions' slots: their releases will find nothing, and that is no error. */
+  edgesLapsed(sessionIds: readonly string[]): void {
+    for (const sessionId of sessionIds) this.lostWithEdge.add(sessionId);
+  }
+
   private holdThenRelease(sessionId: string): void {
     const release = delay(HOLD_MS.min + random() * (HOLD_MS.max - HOLD_MS.min))
       .then(() => this.deps.store.releaseSlot(sessionId, 'ended'))
       .then((freed) => {
-        if (!freed) throw new Error(`slot of ${sessionId} was gone before its release`);
+        if (freed) return;
+        if (!this.lostWithEdge.has(sessionId)) throw new Error(`slot of ${sessionId} was gone before its release`);
+        this.lostSlots += 1;
       })
       .catch(this.failures.add)
       .finally(() => this.releases.delete(release));

@@ -48,6 +48,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
   let reaper: LeaseReaper | undefined;
   let adapterClients: Redis[] = [];
   let ledger: Ledger | undefined;
+  let tickets: TicketIssuer | undefined;
 
   return {
     async start() {
@@ -60,7 +61,11 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         logger,
       });
       const titles = new EdgeTitles();
-      const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
+      tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs, {
+        signOnWorker: true,
+        onWorkerFailure: (error) =>
+          logger.error({ error: error.message }, 'ticket signing worker failed; signing on the event loop'),
+      });
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
       const app = createHttpApp({ clientDir: config.clientDir, titles });
       http = createServer(app);
@@ -164,6 +169,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       });
       await store?.close();
       await ledger?.close();
+      await tickets?.close();
       await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');
     },

@@ -88,7 +88,7 @@ export async function placePlayer(
       : makeError(ErrorCode.NO_CAPACITY, 'every node that runs this game is busy; try again soon');
   }
   const { edge } = outcome;
-  const ticket = tickets.issue({ sessionId, edgeId: edge.edgeId, titleId, playerKey: request.playerKey });
+  const ticket = await tickets.issue({ sessionId, edgeId: edge.edgeId, titleId, playerKey: request.playerKey });
   // Receipts are only ever credited to the parties recorded here; no record, no session.
   await ledger
     ?.recordSession({

@@ -1,4 +1,4 @@
-import { LUA_CORRUPT_CHECKS, LuaScript } from './lua-script.js';
+import { LUA_CORRUPT_CHECKS, LUA_EACH_ITEM, LuaScript } from './lua-script.js';
 import { LUA_KEY_LAYOUT } from './redis-key-layout.js';
 
 /**
@@ -47,17 +47,25 @@ return 1
 `,
 );
 
-/** ARGV: prefix, edgeId, now, leaseExpiresAt → 1 renewed, 0 unknown or lapsed. */
-export const RENEW_LEASE = script(
-  'renew-lease',
-  `
-local edge_id, lease_expires_at = ARGV[2], ARGV[4]
-local key = edge_key(edge_id)
-local lease = redis.call('HGET', key, 'leaseExpiresAt')
-if not lease or num(lease, key) <= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', key, 'leaseExpiresAt', lease_expires_at)
-redis.call('ZADD', leases_key, lease_expires_at, edge_id)
-return 1
+/**
+ * ARGV: prefix, then for each edge: edgeId, now, leaseExpiresAt → for each edge 1 renewed,
+ * 0 unknown or lapsed, or the corrupt marker. Heartbeats that arrive in one turn of the
+ * event loop are renewed by one run (see ScriptBatch); each edge is checked before it is
+ * written, and a corrupt record fails its own renewal only.
+ */
+export const RENEW_LEASES = script(
+  'renew-leases',
+  LUA_EACH_ITEM +
+    `
+local function renew(edge_id, now_arg, lease_expires_at)
+  local key = edge_key(edge_id)
+  local lease = redis.call('HGET', key, 'leaseExpiresAt')
+  if not lease or num(lease, key) <= tonumber(now_arg) then return 0 end
+  redis.call('HSET', key, 'leaseExpiresAt', lease_expires_at)
+  redis.call('ZADD', leases_key, lease_expires_at, edge_id)
+  return 1
+end
+return each_item(3, renew)
 `,
 );
 

@@ -1,4 +1,4 @@
-import { EARTH_RADIUS_KM } from './geo-distance.js';
+import { EARTH_RADIUS_KM, toRadians } from './geo-distance.js';
 
 /*
  * A grid of 1° × 1° cells over the globe, for finding what lies near a point without
@@ -14,7 +14,6 @@ const ROWS = 180 / CELL_DEGREES;
 /** Widens each bound a little, so rounding in the bound and in the caller's distance never loses a point. */
 const MARGIN_DEGREES = 0.001;
 
-const toRadians = (degrees: number): number => (degrees * Math.PI) / 180;
 const toDegrees = (radians: number): number => (radians * 180) / Math.PI;
 
 const rowOf = (lat: number): number => Math.min(ROWS - 1, Math.max(0, Math.floor((lat + 90) / CELL_DEGREES)));
@@ -30,7 +29,7 @@ interface CellBox {
   columns?: { first: number; count: number };
 }
 
-/** The cells that hold every point within radiusKm of (lat, lon), or undefined when that is the whole globe. */
+/** The cells that hold every point within radiusKm of (lat, lon); undefined for a circle a hemisphere wide or wider. */
 function cellBox(lat: number, lon: number, radiusKm: number): CellBox | undefined {
   const angular = radiusKm / EARTH_RADIUS_KM;
   if (angular >= Math.PI / 2) return undefined;

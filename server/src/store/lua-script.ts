@@ -16,6 +16,32 @@ end
 `;
 
 /**
+ * For scripts that do one operation per group of `size` arguments after the prefix:
+ * runs `operation` on each group and lists the results. An operation that finds a corrupt
+ * record answers the corrupt marker (with the key) for its own group; the others go on.
+ * Any other error fails the whole run.
+ */
+export const LUA_EACH_ITEM = `
+local function each_item(size, operation)
+  local results = {}
+  for i = 2, #ARGV, size do
+    local ok, result = pcall(operation, unpack(ARGV, i, i + size - 1))
+    -- Redis hands pcall the message of an error table as a string (7.0); older ones the table.
+    local message = result
+    if type(result) == 'table' then message = result.err end
+    if ok then
+      results[#results + 1] = result
+    elseif type(message) == 'string' and string.find(message, '${CORRUPT_MARKER}', 1, true) == 1 then
+      results[#results + 1] = message
+    else
+      error(result)
+    end
+  end
+  return results
+end
+`;
+
+/**
  * A Lua script run by EVALSHA, falling back to EVAL when the server has not cached it
  * (first use, after SCRIPT FLUSH, a restart or a failover); EVAL caches it again. A
  * script runs alone on the server, which is what makes each store operation atomic.

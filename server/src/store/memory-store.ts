@@ -9,6 +9,15 @@ import {
   type GpuTier,
 } from '@edgeplay/shared';
 import { EARTH_RADIUS_KM, geoPoint, haversine, haversineOfKm, kmOfHaversine, type GeoPoint } from './geo-distance.js';
+import {
+  checked,
+  isDurationMs,
+  isEdgeId,
+  isPlainPlacementQuery,
+  isPlainSlotClaim,
+  isReleaseReason,
+  isSessionId,
+} from './fast-checks.js';
 import { GeoGrid } from './geo-grid.js';
 import {
   CandidateQuerySchema,
@@ -126,7 +135,7 @@ export class MemoryStore implements Store {
   }
 
   async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
-    parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
+    checked(isDurationMs, DurationMsSchema, leaseMs, 'leaseMs');
     const now = this.now();
     const edge = this.liveEdge(edgeId, now);
     if (!edge) return false;
@@ -149,8 +158,8 @@ export class MemoryStore implements Store {
   }
 
   async reserveBest(query: PlacementQuery, claim: SlotClaim): Promise<BestSlot> {
-    const parsed = parseOrThrow(PlacementQuerySchema, query, 'placement query');
-    const { sessionId, ttlMs } = parseOrThrow(SlotClaimSchema, claim, 'slot claim');
+    const parsed = checked(isPlainPlacementQuery, PlacementQuerySchema, query, 'placement query');
+    const { sessionId, ttlMs } = checked(isPlainSlotClaim, SlotClaimSchema, claim, 'slot claim');
     const now = this.now();
     // No await from here on: the choice and the reservation are one step.
     const candidates = this.candidatesAt(parsed, now);
@@ -242,8 +251,8 @@ export class MemoryStore implements Store {
   }
 
   async releaseSlot(sessionId: string, reason: SlotReleaseReason): Promise<boolean> {
-    parseOrThrow(SlotReleaseReasonSchema, reason, 'release reason');
-    const session = this.liveSession(parseOrThrow(SessionIdSchema, sessionId, 'sessionId'), this.now());
+    checked(isReleaseReason, SlotReleaseReasonSchema, reason, 'release reason');
+    const session = this.liveSession(checked(isSessionId, SessionIdSchema, sessionId, 'sessionId'), this.now());
     if (!session) return false;
     this.forgetSession(sessionId, session);
     return true;
@@ -335,7 +344,7 @@ export class MemoryStore implements Store {
   }
 
   private liveEdge(edgeId: string, now: number): MemoryEdge | undefined {
-    const edge = this.edges.get(parseOrThrow(EdgeIdSchema, edgeId, 'edgeId'));
+    const edge = this.edges.get(checked(isEdgeId, EdgeIdSchema, edgeId, 'edgeId'));
     return edge && edge.leaseExpiresAt > now ? edge : undefined;
   }
 

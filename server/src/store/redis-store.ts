@@ -11,12 +11,22 @@ import {
   SessionIdSchema,
 } from '@edgeplay/shared';
 import { FIND_CANDIDATES, RESERVE_BEST } from './candidate-scripts.js';
-import { EXPIRE_LEASES, REMOVE_EDGE, RENEW_LEASE, UPSERT_EDGE } from './edge-scripts.js';
+import {
+  checked,
+  isDurationMs,
+  isEdgeId,
+  isPlainPlacementQuery,
+  isPlainSlotClaim,
+  isReleaseReason,
+  isSessionId,
+} from './fast-checks.js';
+import { EXPIRE_LEASES, REMOVE_EDGE, RENEW_LEASES, UPSERT_EDGE } from './edge-scripts.js';
 import { KM_PER_RTT_MS, RTT_BAND_MS } from '../players/candidate-score.js';
 import type { LuaScript } from './lua-script.js';
 import { ENQUEUE, QUEUE_HEAD, REMOVE_QUEUE_ENTRY } from './queue-scripts.js';
 import { redisKeyLayout, type RedisKeyLayout } from './redis-key-layout.js';
-import { CONFIRM_SLOT, RELEASE_SLOT, RESERVE_SLOT } from './slot-scripts.js';
+import { ScriptBatch } from './script-batch.js';
+import { CONFIRM_SLOT, RELEASE_SLOTS, RESERVE_SLOT } from './slot-scripts.js';
 import {
   CandidateQuerySchema,
   ClockReadingSchema,
@@ -110,6 +120,8 @@ export interface RedisStoreOptions {
 export class RedisStore implements Store {
   private readonly keys: RedisKeyLayout;
   private closed = false;
+  private readonly renewals = new ScriptBatch(RENEW_LEASES, (script, args) => this.run(script, args));
+  private readonly releases = new ScriptBatch(RELEASE_SLOTS, (script, args) => this.run(script, args));
 
   private constructor(
     private readonly redis: Redis,
@@ -153,10 +165,10 @@ export class RedisStore implements Store {
   }
 
   async renewLease(edgeId: string, leaseMs: number): Promise<boolean> {
-    parseOrThrow(EdgeIdSchema, edgeId, 'edgeId');
+    checked(isEdgeId, EdgeIdSchema, edgeId, 'edgeId');
     const now = this.now();
-    const leaseExpiresAt = now + parseOrThrow(DurationMsSchema, leaseMs, 'leaseMs');
-    return this.parseReply(RENEW_LEASE, FlagReplySchema, await this.run(RENEW_LEASE, [edgeId, now, leaseExpiresAt]));
+    const leaseExpiresAt = now + checked(isDurationMs, DurationMsSchema, leaseMs, 'leaseMs');
+    return (await this.renewals.add([edgeId, now, leaseExpiresAt])) === 1;
   }
 
   async getEdge(edgeId: string): Promise<LiveEdge | undefined> {
@@ -185,8 +197,8 @@ export class RedisStore implements Store {
   }
 
   async reserveBest(query: PlacementQuery, claim: SlotClaim): Promise<BestSlot> {
-    const parsed = parseOrThrow(PlacementQuerySchema, query, 'placement query');
-    const { sessionId, ttlMs } = parseOrThrow(SlotClaimSchema, claim, 'slot claim');
+    const parsed = checked(isPlainPlacementQuery, PlacementQuerySchema, query, 'placement query');
+    const { sessionId, ttlMs } = checked(isPlainSlotClaim, SlotClaimSchema, claim, 'slot claim');
     const now = this.now();
     const args = this.candidateArgs(parsed, now);
     args.push(sessionId, now + ttlMs, RTT_BAND_MS, KM_PER_RTT_MS);
@@ -234,9 +246,9 @@ export class RedisStore implements Store {
   }
 
   async releaseSlot(sessionId: string, reason: SlotReleaseReason): Promise<boolean> {
-    parseOrThrow(SessionIdSchema, sessionId, 'sessionId');
-    parseOrThrow(SlotReleaseReasonSchema, reason, 'release reason');
-    return this.parseReply(RELEASE_SLOT, FlagReplySchema, await this.run(RELEASE_SLOT, [sessionId, this.now()]));
+    checked(isSessionId, SessionIdSchema, sessionId, 'sessionId');
+    checked(isReleaseReason, SlotReleaseReasonSchema, reason, 'release reason');
+    return (await this.releases.add([sessionId, this.now()])) === 1;
   }
 
   async slotsInUse(edgeId: string): Promise<number> {

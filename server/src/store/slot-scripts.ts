@@ -1,4 +1,4 @@
-import { LUA_CORRUPT_CHECKS, LuaScript } from './lua-script.js';
+import { LUA_CORRUPT_CHECKS, LUA_EACH_ITEM, LuaScript } from './lua-script.js';
 import { LUA_KEY_LAYOUT } from './redis-key-layout.js';
 
 /**
@@ -68,15 +68,23 @@ return 1
 `,
 );
 
-/** ARGV: prefix, sessionId, now → 1 freed by this call, 0 already free. */
-export const RELEASE_SLOT = script(
-  'release-slot',
-  `
-local session_id = ARGV[2]
-local edge_id = live_session(session_id, tonumber(ARGV[3]))
-if not edge_id then return 0 end
-redis.call('ZREM', slots_key(edge_id), session_id)
-redis.call('DEL', session_key(session_id))
-return 1
+/**
+ * ARGV: prefix, then for each session: sessionId, now → for each 1 freed by this call, 0
+ * already free, or the corrupt marker. Releases that arrive in one turn of the event loop
+ * go in one run (see ScriptBatch); each is as atomic as ever, and a session listed twice
+ * is freed once.
+ */
+export const RELEASE_SLOTS = script(
+  'release-slots',
+  LUA_EACH_ITEM +
+    `
+local function release(session_id, now_arg)
+  local edge_id = live_session(session_id, tonumber(now_arg))
+  if not edge_id then return 0 end
+  redis.call('ZREM', slots_key(edge_id), session_id)
+  redis.call('DEL', session_key(session_id))
+  return 1
+end
+return each_item(2, release)
 `,
 );

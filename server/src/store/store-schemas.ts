@@ -31,7 +31,7 @@ import type {
 export const MAX_GEO_LATITUDE = 85.05112878;
 
 /** Longest lease or reservation ttl a caller may ask for: a day. */
-const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+export const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
 
 const LabelSchema = z
   .string()

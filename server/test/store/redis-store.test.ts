@@ -118,6 +118,17 @@ describe('RedisStore on a real redis-server', () => {
 
     await raw.hset(`${prefix}edge:fra-1`, 'leaseExpiresAt', 'nan');
     await expectInternal(store.renewLease('fra-1', 10_000));
+    // Heartbeats of one event-loop turn are renewed in one script run: the corrupt record
+    // fails its own renewal only.
+    await store.upsertEdge({ ...FRANKFURT, edgeId: 'par-1' }, 10_000);
+    const [corrupt, healthy, unknown] = await Promise.allSettled([
+      store.renewLease('fra-1', 10_000),
+      store.renewLease('par-1', 10_000),
+      store.renewLease('nobody', 10_000),
+    ]);
+    expect(corrupt.status === 'rejected' && isEdgePlayError(corrupt.reason, ErrorCode.INTERNAL)).toBe(true);
+    expect(healthy).toEqual({ status: 'fulfilled', value: true });
+    expect(unknown).toEqual({ status: 'fulfilled', value: false });
 
     await store.upsertEdge(FRANKFURT, 10_000);
     for (const junk of ['nan', '1.5', 'high', '']) {

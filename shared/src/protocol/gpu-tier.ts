@@ -24,9 +24,11 @@ const MODEL_TIERS: readonly [GpuTier, RegExp][] = [
   ['mid', /^l4(-|$)/],
 ];
 
+const RANKS = Object.fromEntries(GPU_TIERS.map((tier, rank) => [tier, rank])) as Record<GpuTier, number>;
+
 /** The rung of a tier: 0 for cpu, one more per step up. */
 export function gpuTierRank(tier: GpuTier): number {
-  return GPU_TIERS.indexOf(tier);
+  return RANKS[tier];
 }
 
 /** Where an edge's declared gpuClass stands on the ladder: "cpu" → cpu, a known model by the table, any other GPU → entry. */
