@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EDGE_NAMESPACE } from '@edgeplay/shared';
+import { EDGE_NAMESPACE, type TitleSummary } from '@edgeplay/shared';
 import { limitSocketEvents, RateLimiter, type RateLimit } from '@edgeplay/shared/node';
 import { EdgeTitles } from './catalog/edge-titles.js';
 import type { BrokerConfig } from './config.js';
@@ -18,6 +18,9 @@ import { WaitingRoom } from './players/waiting-room.js';
 import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { openStudioStore } from './studios/open-studio-store.js';
+import { PlayRecorder } from './studios/play-recorder.js';
+import type { StudioStore } from './studios/studio-store.js';
 import { TicketIssuer } from './tickets/ticket-issuer.js';
 
 export interface BrokerDeps {
@@ -40,16 +43,25 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
   let http: HttpServer | undefined;
   let io: Server | undefined;
   let store: Store | undefined;
+  let studioStore: StudioStore | undefined;
   let reaper: LeaseReaper | undefined;
   let adapterClients: Redis[] = [];
 
   return {
     async start() {
       store = await openStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
+      studioStore = await openStudioStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
       const titles = new EdgeTitles();
       const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
-      const app = createHttpApp({ clientDir: config.clientDir, titles });
+      // The studio routes ask the catalog, made once socket.io is up; until then, nothing is offered.
+      let catalogOf: () => Promise<TitleSummary[]> = () => Promise.resolve([]);
+      const app = createHttpApp({
+        clientDir: config.clientDir,
+        titles,
+        studios: { store: studioStore, adminToken: config.adminToken, catalog: { list: () => catalogOf() }, logger },
+      });
+      const plays = new PlayRecorder({ store: studioStore, logger });
       http = createServer(app);
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
@@ -92,6 +104,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         });
       });
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
+      catalogOf = () => catalog.list();
       const waitingRoom = new WaitingRoom({ store, tickets, players, logger });
       attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger });
       let origins: string[] = config.publicOrigins ?? [];
@@ -101,9 +114,13 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         joinToken: config.edgeJoinToken,
         join: { chainId: config.chainId, origins: () => origins },
         sessions: {
-          started: (sessionId, titleId) => waitingRoom.sessionStarted(sessionId, titleId),
+          started: (sessionId, titleId, studioId) => {
+            waitingRoom.sessionStarted(sessionId, titleId);
+            void plays.started(sessionId, titleId, studioId);
+          },
           ended: (sessionId) => {
             waitingRoom.sessionEnded(sessionId);
+            void plays.ended(sessionId);
             void waitingRoom
               .drain()
               .catch((error: unknown) => logger.error({ error: String(error) }, 'queue drain failed'));
@@ -120,6 +137,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         onTick: () => waitingRoom.drain(),
         onExpired: (expired) => {
           for (const sessionId of expired.flatMap((edge) => edge.sessionIds)) {
+            void plays.ended(sessionId);
             players.to(sessionRoom(sessionId)).emit('session:ended', {
               sessionId,
               code: 'EDGE_LOST',
@@ -152,6 +170,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         http?.closeAllConnections();
       });
       await store?.close();
+      await studioStore?.close();
       await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');
     },

@@ -47,6 +47,11 @@ export const BrokerConfigSchema = z.object({
   playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
   edgeEventsPerSecond: z.coerce.number().int().min(1).default(20),
   addressEventsPerSecond: z.coerce.number().int().min(1).default(200),
+  /**
+   * ADMIN_TOKEN: creates studio accounts over the studio API (`POST /api/admin/studios`);
+   * unset: no studio accounts can be made. At least 16 characters; never logged.
+   */
+  adminToken: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   /** CLIENT_DIR: the built web client (npm run build:client). */
   clientDir: z.string().default(DEFAULT_CLIENT_DIR),
   /** LOG_LEVEL: pino level. */
@@ -69,6 +74,7 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   edgeEventsPerSecond: 'EDGE_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
+  adminToken: 'ADMIN_TOKEN',
   clientDir: 'CLIENT_DIR',
   logLevel: 'LOG_LEVEL',
 };
@@ -80,5 +86,10 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
 export function describeConfig(config: BrokerConfig): Record<string, unknown> {
   // A Redis URL may carry a password.
   const redisUrl = config.redisUrl === undefined ? undefined : config.redisUrl.replace(/\/\/[^@/]*@/, '//[redacted]@');
-  return { ...config, edgeJoinToken: config.edgeJoinToken === undefined ? undefined : '[redacted]', redisUrl };
+  return {
+    ...config,
+    edgeJoinToken: config.edgeJoinToken === undefined ? undefined : '[redacted]',
+    adminToken: config.adminToken === undefined ? undefined : '[redacted]',
+    redisUrl,
+  };
 }

@@ -4,6 +4,8 @@ export * from './protocol/ack.js';
 export * from './protocol/parse.js';
 export * from './protocol/handle.js';
 export * from './protocol/title-manifest.js';
+export * from './protocol/gpu-class.js';
+export * from './protocol/studio-api.js';
 export * from './protocol/ticket.js';
 export * from './protocol/input.js';
 export * from './protocol/broker-events.js';
