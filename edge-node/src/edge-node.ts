@@ -28,6 +28,7 @@ import { describeGamepadSupport, probeUinput } from './input/uinput-probe.js';
 import { PlaySession } from './session/play-session.js';
 import { UsedTickets } from './session/used-tickets.js';
 import { attachPlayerHandlers, type PlayerSocket } from './signaling/player-handlers.js';
+import { StudioTitleSync } from './titles/studio-title-sync.js';
 import { loadTitles, type InstalledTitle } from './titles/title-catalog.js';
 
 export interface EdgeNodeDeps {
@@ -60,11 +61,15 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
   let signalingUrl = '';
   let stopping = false;
   let machine: MachineProbe | undefined;
+  let studioTitles: StudioTitleSync | undefined;
 
   const registration = (): Omit<EdgeRegister, 'proof'> => ({
     edgeId: config.edgeId,
     signalingUrl,
-    titles: [...titles.values()].map((title) => summarizeTitle(title.manifest)),
+    titles: [...titles.values()].map((title) => ({
+      ...summarizeTitle(title.manifest),
+      ...(title.studio ? { studio: title.studio } : {}),
+    })),
     maxSessions: config.maxSessions,
     region: config.region,
     location: { lat: config.latitude, lon: config.longitude },
@@ -115,9 +120,28 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
     async start() {
       const wallet = await loadOperatorWallet(config);
       log.info({ operator: wallet.address }, 'operator wallet loaded');
-      titles = await loadTitles(config.titlesDir, config.titles);
+      const ownTitles = await loadTitles(config.titlesDir, config.titles);
+      titles = ownTitles;
       machine = await probeMachine(log, config.gpuClass);
       log.info({ titles: [...titles.keys()] }, 'titles loaded');
+      // Studio titles from the broker, each checked on this machine; the node's own manifests win.
+      studioTitles = new StudioTitleSync({
+        brokerUrl: config.brokerUrl,
+        policy: {
+          mode: config.studioTitles,
+          commandDirs: config.studioCommandDirs,
+          commands: config.studioCommands,
+        },
+        gpuClass: machine.gpuClass,
+        localIds: new Set(ownTitles.keys()),
+        refreshMs: config.studioTitlesRefreshMs,
+        logger: log,
+        onChange: (offered) => {
+          titles = new Map([...offered, ...ownTitles]);
+          broker?.refreshRegistration();
+        },
+      });
+      await studioTitles.start();
       const uinput = await probeUinput();
       log.info({ uinput }, describeGamepadSupport(uinput));
       media = await MediaWorker.start({ logger: log, rtcMinPort: config.rtcMinPort, rtcMaxPort: config.rtcMaxPort });
@@ -220,12 +244,15 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
         gpuTelemetry,
         logger: log,
       });
+      // A broker that was down at our start, or restarted, may know studio titles we have not seen.
+      broker.on('registered', () => void studioTitles?.refresh());
       broker.connect();
       return { signalingUrl };
     },
 
     async stop() {
       stopping = true;
+      studioTitles?.close();
       broker?.close();
       await Promise.allSettled(
         [...sessions.values()].map((session) => session.close('EDGE_STOPPING', 'the node is shutting down')),

@@ -89,6 +89,11 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
     this.socket.connect();
   }
 
+  /** Registers again with what `registration()` says now (e.g. the titles this node offers changed). */
+  refreshRegistration(): void {
+    if (this.socket.connected && this.publicKey) void this.register();
+  }
+
   /** Tells the broker a session started (its slot stays taken) or ended (the slot is freed). */
   reportSession(sessionId: string, state: 'started' | 'ended', titleId?: string): void {
     if (!this.socket.connected) return;
