@@ -1,7 +1,22 @@
 import { defineConfig } from 'vite';
 
+const root = new URL('.', import.meta.url).pathname;
+
 export default defineConfig({
-  root: new URL('.', import.meta.url).pathname,
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: true },
-  server: { proxy: { '/socket.io': { target: 'http://127.0.0.1:8080', ws: true } } },
+  root,
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    // Two pages: the players' (index.html) and the studios' (studio.html).
+    rollupOptions: { input: { main: `${root}index.html`, studio: `${root}studio.html` } },
+  },
+  server: {
+    proxy: {
+      '/socket.io': { target: 'http://127.0.0.1:8080', ws: true },
+      '/api': 'http://127.0.0.1:8080',
+      '/covers': 'http://127.0.0.1:8080',
+    },
+  },
 });

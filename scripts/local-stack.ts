@@ -23,6 +23,8 @@ export interface BrokerOptions {
   logLevel?: string;
   /** Folder for <service>.log files; none: logs are kept in memory only. */
   logDir?: string;
+  /** Extra environment for the broker (e.g. ADMIN_TOKEN). */
+  brokerEnv?: NodeJS.ProcessEnv;
 }
 
 export interface EdgeOptions {
@@ -167,6 +169,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerSt
     PORT: String(options.port ?? 0),
     HOST: options.host ?? '127.0.0.1',
     LOG_LEVEL: logLevel,
+    ...options.brokerEnv,
   });
   collect('broker', broker);
   const children: ChildProcess[] = [broker];

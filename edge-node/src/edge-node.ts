@@ -246,6 +246,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       });
       // A broker that was down at our start, or restarted, may know studio titles we have not seen.
       broker.on('registered', () => void studioTitles?.refresh());
+      broker.on('studio-titles-changed', () => studioTitles?.refreshSoon());
       broker.connect();
       return { signalingUrl };
     },

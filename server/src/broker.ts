@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EDGE_NAMESPACE, type TitleSummary } from '@edgeplay/shared';
+import { EDGE_NAMESPACE, STUDIO_TITLES_CHANGED, type TitleSummary } from '@edgeplay/shared';
 import { limitSocketEvents, RateLimiter, type RateLimit } from '@edgeplay/shared/node';
 import { EdgeTitles } from './catalog/edge-titles.js';
 import type { BrokerConfig } from './config.js';
@@ -59,7 +59,14 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       const app = createHttpApp({
         clientDir: config.clientDir,
         titles,
-        studios: { store: studioStore, adminToken: config.adminToken, catalog: { list: () => catalogOf() }, logger },
+        studios: {
+          store: studioStore,
+          adminToken: config.adminToken,
+          catalog: { list: () => catalogOf() },
+          logger,
+          // Through the Redis adapter this reaches the edges of every broker.
+          onTitlesChanged: () => io?.of(EDGE_NAMESPACE).emit(STUDIO_TITLES_CHANGED),
+        },
       });
       const plays = new PlayRecorder({ store: studioStore, logger });
       http = createServer(app);

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import {
   EDGE_NAMESPACE,
   ErrorAnswerSchema,
+  STUDIO_TITLES_CHANGED,
+  type BrokerToEdgeStudioEvents,
   JoinChallengeSchema,
   type EdgeRegister,
   type GpuInfo,
@@ -50,6 +52,8 @@ export interface BrokerLinkOptions {
 
 interface BrokerLinkEvents {
   registered: [brokerPublicKey: KeyObject];
+  /** A studio changed its titles: fetch them again. */
+  'studio-titles-changed': [];
 }
 
 /**
@@ -58,7 +62,7 @@ interface BrokerLinkEvents {
  * by itself when the broker restarts.
  */
 export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
-  private readonly socket: Socket<Record<string, never>, EdgeToBrokerEvents>;
+  private readonly socket: Socket<BrokerToEdgeStudioEvents, EdgeToBrokerEvents>;
   private publicKey: KeyObject | undefined;
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -76,6 +80,7 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
       reconnectionDelayMax: 2000,
     });
     this.socket.on('connect', () => void this.register());
+    this.socket.on(STUDIO_TITLES_CHANGED, () => this.emit('studio-titles-changed'));
     this.socket.on('disconnect', (reason) => this.log.warn({ reason }, 'disconnected from broker'));
     this.socket.on('connect_error', (error) => this.log.warn({ error: error.message }, 'cannot reach broker'));
   }

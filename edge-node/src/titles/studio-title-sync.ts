@@ -4,6 +4,8 @@ import { checkStudioTitle, type InstallCheckContext, type InstallVerdict } from 
 import { checkGamepadMap, type InstalledTitle } from './title-catalog.js';
 
 const FETCH_TIMEOUT_MS = 5000;
+/** Nodes told of a change fetch within this long of each other. */
+const NUDGE_SPREAD_MS = 2000;
 
 export interface StudioTitleSyncOptions extends InstallCheckContext {
   brokerUrl: string;
@@ -26,6 +28,7 @@ export class StudioTitleSync {
   private titles = new Map<string, InstalledTitle>();
   private verdicts = new Map<string, InstallVerdict>();
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly log: Logger;
 
@@ -51,6 +54,23 @@ export class StudioTitleSync {
 
   close(): void {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
+  }
+
+  /**
+   * Refreshes within `NUDGE_SPREAD_MS`, at a random instant: when the broker tells every
+   * node at once that a studio changed its titles, they do not all fetch in the same instant.
+   */
+  refreshSoon(): void {
+    if (this.soon) return;
+    this.soon = setTimeout(
+      () => {
+        this.soon = undefined;
+        void this.refresh();
+      },
+      Math.floor(Math.random() * NUDGE_SPREAD_MS),
+    );
+    this.soon.unref();
   }
 
   /** One fetch-and-check round; overlapping calls share the round in progress. */

@@ -27,6 +27,8 @@ export interface StudioRouteDeps {
   catalog: { list(): Promise<TitleSummary[]> };
   logger: Logger;
   clock?: () => number;
+  /** Told after a studio registered, changed or removed a title (the broker nudges the nodes). */
+  onTitlesChanged?: () => void;
 }
 
 /**
@@ -44,8 +46,10 @@ export function attachStudioRoutes(app: Express, deps: StudioRouteDeps): void {
   api.use((req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
-      // Method, path and outcome only: never headers (the API key) or bodies.
-      logger.info(
+      // Method, path and outcome only: never headers (the API key) or bodies. Reads that
+      // succeed (nodes poll the studio titles) at debug; changes and refusals at info.
+      const level = req.method === 'GET' && res.statusCode < 400 ? 'debug' : 'info';
+      logger[level](
         {
           method: req.method,
           path: req.baseUrl + req.path,
@@ -113,7 +117,12 @@ export function attachStudioRoutes(app: Express, deps: StudioRouteDeps): void {
     res.json({ ok: true });
   });
 
-  api.use('/studio/titles', studio, json, titleRoutes({ store, catalog: deps.catalog, clock }));
+  api.use(
+    '/studio/titles',
+    studio,
+    json,
+    titleRoutes({ store, catalog: deps.catalog, clock, onChanged: deps.onTitlesChanged ?? (() => undefined) }),
+  );
 
   // The image's bytes decide what it is; the content type the client sent does not matter.
   api.post('/studio/covers', studio, express.raw({ type: () => true, limit: MAX_COVER_BYTES }), async (req, res) => {

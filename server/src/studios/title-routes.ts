@@ -18,6 +18,8 @@ export interface TitleRouteDeps {
   /** What online nodes offer now, on every broker: for `offered`, and to keep ids clear of node manifests. */
   catalog: { list(): Promise<TitleSummary[]> };
   clock: () => number;
+  /** After a title was created, replaced or deleted. */
+  onChanged: () => void;
 }
 
 /** A title's play time as the API shows it. */
@@ -32,7 +34,7 @@ export function playOf(totals: { sessions: number; playMs: number; running: numb
 }
 
 /** The authenticated studio's titles: list, register, read, replace, delete. */
-export function titleRoutes({ store, catalog, clock }: TitleRouteDeps): Router {
+export function titleRoutes({ store, catalog, clock, onChanged }: TitleRouteDeps): Router {
   const router = Router();
 
   const present = async (record: StudioTitleRecord, offered: ReadonlySet<string>): Promise<StudioTitle> => ({
@@ -91,6 +93,7 @@ export function titleRoutes({ store, catalog, clock }: TitleRouteDeps): Router {
           )
         : makeError(ErrorCode.TITLE_ID_TAKEN, `"${manifest.id}" is already a title on this network; pick another id`);
     }
+    onChanged();
     res.status(201).json({ ok: true, title: await present(record, new Set(listed.map((title) => title.id))) });
   });
 
@@ -112,6 +115,7 @@ export function titleRoutes({ store, catalog, clock }: TitleRouteDeps): Router {
     await checkCover(manifest);
     const updated = await store.updateTitle(studio.studioId, manifest, clock());
     if (!updated) throw makeError(ErrorCode.TITLE_NOT_FOUND, `you have no title "${manifest.id}"`);
+    onChanged();
     res.json({ ok: true, title: await present(updated, await offeredIds()) });
   });
 
@@ -121,6 +125,7 @@ export function titleRoutes({ store, catalog, clock }: TitleRouteDeps): Router {
     if (!(await store.deleteTitle(studio.studioId, req.params.titleId))) {
       throw makeError(ErrorCode.TITLE_NOT_FOUND, `you have no title "${req.params.titleId}"`);
     }
+    onChanged();
     res.json({ ok: true });
   });
 

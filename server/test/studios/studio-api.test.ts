@@ -293,6 +293,15 @@ describe('studio API', () => {
     const mine = await call('GET', '/api/studio/titles/played-game', { key: studio.key });
     expect(mine.body).toMatchObject({ title: { offered: true, play: { sessions: 0, running: 0 } } });
 
+    // A change reaches the nodes at once: the broker nudges them to fetch the titles again.
+    const nudged = new Promise<unknown[]>((resolve) => edge.once('studio:titles-changed', (...args) => resolve(args)));
+    const changed = await call('PUT', '/api/studio/titles/played-game', {
+      key: studio.key,
+      json: { ...game, description: 'Changed.' },
+    });
+    expect(changed.status).toBe(200);
+    expect(await nudged).toEqual([]);
+
     // A studio cannot take the id of a title a node offers as its own.
     const taken = await call('POST', '/api/studio/titles', { key: studio.key, json: { ...game, id: 'node-own-game' } });
     expect(taken).toMatchObject({ status: 409, body: { code: 'TITLE_ID_TAKEN' } });

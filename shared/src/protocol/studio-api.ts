@@ -117,6 +117,16 @@ export const StudioTitleSchema = z.object({
 });
 export type StudioTitle = z.infer<typeof StudioTitleSchema>;
 
+/**
+ * Pushed by the broker on the /edge namespace (no payload) whenever a studio registers,
+ * changes or removes a title: nodes fetch the studio titles again, after a short random
+ * delay so that thousands of them do not ask at the same instant.
+ */
+export const STUDIO_TITLES_CHANGED = 'studio:titles-changed';
+export interface BrokerToEdgeStudioEvents {
+  [STUDIO_TITLES_CHANGED]: () => void;
+}
+
 /** What nodes fetch (`GET /api/studio-titles`) to decide which studio titles they can run. */
 export const StudioCatalogEntrySchema = z.object({
   studio: z.object({ id: StudioIdSchema, name: StudioNameSchema }),
