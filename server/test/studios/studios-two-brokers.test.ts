@@ -76,9 +76,15 @@ describe('studios across two brokers', () => {
         edgeId: 'edge-on-a',
         signalingUrl: 'http://127.0.0.1:1',
         maxSessions: 1,
-        titles: [{ ...game, studio: { id: studioId, name: 'Shared Studio' } }].map(
-          ({ command: _command, ...summary }) => summary,
-        ),
+        titles: [
+          {
+            id: game.id,
+            name: game.name,
+            resolution: game.resolution,
+            fps: game.fps,
+            studio: { id: studioId, name: 'Shared Studio' },
+          },
+        ],
       }),
     ).toMatchObject({ ok: true });
 
