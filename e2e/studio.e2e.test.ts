@@ -58,7 +58,11 @@ describe('a studio brings a title to the network', () => {
     const { page } = browser;
     // A real cover, as a studio's tools would write it.
     const cover = join(dir, 'cover.png');
-    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=460x215', '-frames:v', '1', cover]);
+    const art =
+      'gradients=s=460x215:c0=0x1b2a6b:c1=0xd0306a:x0=0:y0=0:x1=460:y1=215,' +
+      "drawtext=text='BSU ARCADE':fontcolor=white:fontsize=48:x=(w-text_w)/2:y=(h-text_h)/2:" +
+      'fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', art, '-frames:v', '1', cover]);
 
     await page.goto(`${stack.url}/studio.html`);
     await page.getByLabel('API key', { exact: true }).fill('eps_not-a-real-key-at-all-not-a-real-key-1234');
