@@ -16,7 +16,8 @@ export interface BrokerStandIn {
  * it `ticketKey` as the broker's ticket-signing key, so a test can sign tickets itself.
  */
 export async function startBrokerStandIn(ticketKey: KeyObject): Promise<BrokerStandIn> {
-  const http = createServer();
+  // Anything but socket.io (e.g. the studio titles an edge fetches at start) is not here.
+  const http = createServer((_req, res) => res.writeHead(404).end());
   const server = new Server(http, { transports: ['websocket'] });
   let markRegistered: () => void = () => undefined;
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
