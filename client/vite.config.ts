@@ -9,8 +9,16 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
-    // The play page, and the page a watch link opens.
-    rollupOptions: { input: { main: `${root}index.html`, watch: `${root}watch.html` } },
+    // The players' page (index.html), the page a watch link opens, and the studios' page.
+    rollupOptions: {
+      input: { main: `${root}index.html`, watch: `${root}watch.html`, studio: `${root}studio.html` },
+    },
   },
-  server: { proxy: { '/socket.io': { target: 'http://127.0.0.1:8080', ws: true } } },
+  server: {
+    proxy: {
+      '/socket.io': { target: 'http://127.0.0.1:8080', ws: true },
+      '/api': 'http://127.0.0.1:8080',
+      '/covers': 'http://127.0.0.1:8080',
+    },
+  },
 });

@@ -23,7 +23,7 @@ export interface BrokerOptions {
   logLevel?: string;
   /** Folder for <service>.log files; none: logs are kept in memory only. */
   logDir?: string;
-  /** Extra environment for the broker (e.g. REDIS_URL). */
+  /** Extra environment for the broker (e.g. REDIS_URL, ADMIN_TOKEN). */
   brokerEnv?: NodeJS.ProcessEnv;
 }
 

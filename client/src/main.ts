@@ -9,6 +9,7 @@ import {
   TitleSummarySchema,
   type TitleSummary,
 } from '@edgeplay/shared';
+import { coverArt } from './cover-art.js';
 import { startInputCapture, type InputCapture } from './input/input-capture.js';
 import { probeCandidates } from './latency-probe.js';
 import { createPlayerKey } from './player-key.js';
@@ -90,6 +91,7 @@ async function loadCatalog(): Promise<void> {
 function titleCard(title: TitleSummary): HTMLLIElement {
   const item = document.createElement('li');
   item.className = 'title-card';
+  item.dataset.titleId = title.id;
   const heading = document.createElement('h2');
   heading.textContent = title.name;
   const description = document.createElement('p');
@@ -97,13 +99,14 @@ function titleCard(title: TitleSummary): HTMLLIElement {
   const meta = document.createElement('span');
   meta.className = 'meta';
   meta.textContent = `${title.resolution.width}×${title.resolution.height} · ${title.fps} fps`;
+  if (title.studio) meta.textContent += ` · by ${title.studio.name}`;
   const play = document.createElement('button');
   play.type = 'button';
   play.textContent = 'Play';
   play.dataset.titleId = title.id;
   play.setAttribute('aria-label', `Play ${title.name}`);
   play.addEventListener('click', () => void startPlaying(title));
-  item.append(heading, description, meta, play);
+  item.append(coverArt(title), heading, description, meta, play);
   return item;
 }
 

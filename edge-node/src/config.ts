@@ -3,10 +3,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EdgeIdSchema, ErrorCode, loadConfigFromEnv, makeError } from '@edgeplay/shared';
+import { DEFAULT_STUDIO_COMMAND_DIRS } from './titles/studio-title-policy.js';
 
 const DEFAULT_TITLES_DIR = fileURLToPath(new URL('../titles', import.meta.url));
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** A comma-separated list of absolute paths. */
+const absolutePaths = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((path) => path.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^\/[^,]*$/, 'absolute paths, comma-separated')));
 
 /** Every setting, its environment variable and default. */
 export const EdgeConfigSchema = z.object({
@@ -39,6 +51,17 @@ export const EdgeConfigSchema = z.object({
         .filter(Boolean),
     )
     .optional(),
+  /**
+   * STUDIO_TITLES: `allow-installed` (default) offers studio titles fetched from the broker
+   * when their command is installed in STUDIO_COMMAND_DIRS (default /usr/games) or listed
+   * in STUDIO_COMMANDS, and their install check passes; `off` offers none. A studio's
+   * command runs on this machine: see edge-node/src/titles/studio-title-policy.ts.
+   */
+  studioTitles: z.enum(['off', 'allow-installed']).default('allow-installed'),
+  studioCommandDirs: absolutePaths.default([...DEFAULT_STUDIO_COMMAND_DIRS]),
+  studioCommands: absolutePaths.default([]),
+  /** STUDIO_TITLES_REFRESH_MS: how often to fetch the studio titles again. */
+  studioTitlesRefreshMs: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** MAX_SESSIONS: concurrent players this machine can serve. */
   maxSessions: z.coerce.number().int().min(1).max(64).default(1),
   /** EDGE_REGION / EDGE_LATITUDE / EDGE_LONGITUDE: where this node is, for nearest-first placement. */
@@ -102,6 +125,10 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   publicSignalingUrl: 'PUBLIC_SIGNALING_URL',
   titlesDir: 'TITLES_DIR',
   titles: 'TITLES',
+  studioTitles: 'STUDIO_TITLES',
+  studioCommandDirs: 'STUDIO_COMMAND_DIRS',
+  studioCommands: 'STUDIO_COMMANDS',
+  studioTitlesRefreshMs: 'STUDIO_TITLES_REFRESH_MS',
   maxSessions: 'MAX_SESSIONS',
   region: 'EDGE_REGION',
   latitude: 'EDGE_LATITUDE',

@@ -33,6 +33,7 @@ import { attachPlayerHandlers, type Displace, type PlayerSocket } from './signal
 import { serveSpectators } from './signaling/spectator-handlers.js';
 import { attachWatchLinkHandler, type WatchLinkSocket } from './signaling/watch-link-handler.js';
 import { SpectatorHub } from './spectate/spectator-hub.js';
+import { StudioTitleSync } from './titles/studio-title-sync.js';
 import { loadTitles, type InstalledTitle } from './titles/title-catalog.js';
 import type { StartProgress } from './progress/start-progress.js';
 import { describePaths } from './runtime/media-paths.js';
@@ -77,11 +78,15 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
   let stopping = false;
   let machine: MachineProbe | undefined;
   let spectators: SpectatorHub | undefined;
+  let studioTitles: StudioTitleSync | undefined;
 
   const registration = (): Omit<EdgeRegister, 'proof'> => ({
     edgeId: config.edgeId,
     signalingUrl,
-    titles: [...titles.values()].map((title) => summarizeTitle(title.manifest)),
+    titles: [...titles.values()].map((title) => ({
+      ...summarizeTitle(title.manifest),
+      ...(title.studio ? { studio: title.studio } : {}),
+    })),
     maxSessions: config.maxSessions,
     region: config.region,
     location: { lat: config.latitude, lon: config.longitude },
@@ -146,12 +151,31 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
       log.info({ operator: wallet.address }, 'operator wallet loaded');
       progress?.({ step: 'wallet', state: 'done', detail: wallet.address });
       progress?.({ step: 'titles', state: 'begin' });
-      titles = await loadTitles(config.titlesDir, config.titles);
+      const ownTitles = await loadTitles(config.titlesDir, config.titles);
+      titles = ownTitles;
       progress?.({ step: 'titles', state: 'done', detail: [...titles.keys()].join(', ') || 'none' });
       progress?.({ step: 'machine', state: 'begin' });
       machine = await probeMachine(log, config.gpuClass);
       progress?.({ step: 'machine', state: 'done', detail: `${machine.gpuClass}; ${describePaths(machine.paths)}` });
       log.info({ titles: [...titles.keys()] }, 'titles loaded');
+      // Studio titles from the broker, each checked on this machine; the node's own manifests win.
+      studioTitles = new StudioTitleSync({
+        brokerUrl: config.brokerUrl,
+        policy: {
+          mode: config.studioTitles,
+          commandDirs: config.studioCommandDirs,
+          commands: config.studioCommands,
+        },
+        gpuClass: machine.gpuClass,
+        localIds: new Set(ownTitles.keys()),
+        refreshMs: config.studioTitlesRefreshMs,
+        logger: log,
+        onChange: (offered) => {
+          titles = new Map([...offered, ...ownTitles]);
+          broker?.refreshRegistration();
+        },
+      });
+      await studioTitles.start();
       const uinput = await probeUinput();
       log.info({ uinput }, describeGamepadSupport(uinput));
       progress?.({ step: 'sfu', state: 'begin' });
@@ -318,12 +342,16 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
       broker.once('registered', () =>
         progress?.({ step: 'broker', state: 'done', detail: `joined as ${config.edgeId}` }),
       );
+      // A broker that was down at our start, or restarted, may know studio titles we have not seen.
+      broker.on('registered', () => void studioTitles?.refresh());
+      broker.on('studio-titles-changed', () => studioTitles?.refreshSoon());
       broker.connect();
       return { signalingUrl };
     },
 
     async stop() {
       stopping = true;
+      studioTitles?.close();
       broker?.close();
       await Promise.allSettled(
         [...sessions.values()].map((session) => session.close('EDGE_STOPPING', 'the node is shutting down')),

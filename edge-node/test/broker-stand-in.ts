@@ -35,7 +35,8 @@ export interface BrokerStandIn {
 /** `keys`: the broker's ticket keys (a test that signs tickets itself passes its own). */
 export async function startBrokerStandIn(keys: TicketKeyPair = generateTicketKeyPair()): Promise<BrokerStandIn> {
   const player = createSessionKey(60 * 60 * 1000);
-  const http = createServer();
+  // Anything but socket.io (e.g. the studio titles an edge fetches at start) is not here.
+  const http = createServer((_req, res) => res.writeHead(404).end());
   const server = new Server(http, { transports: ['websocket'] });
   let markRegistered: () => void = () => undefined;
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));

@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EDGE_NAMESPACE } from '@edgeplay/shared';
+import { EDGE_NAMESPACE, STUDIO_TITLES_CHANGED, type TitleSummary } from '@edgeplay/shared';
 import { limitSocketEvents, RateLimiter, type RateLimit } from '@edgeplay/shared/node';
 import { EdgeTitles } from './catalog/edge-titles.js';
 import type { BrokerConfig } from './config.js';
@@ -21,6 +21,9 @@ import { WaitingRoom } from './players/waiting-room.js';
 import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { openStudioStore } from './studios/open-studio-store.js';
+import { PlayRecorder } from './studios/play-recorder.js';
+import type { StudioStore } from './studios/studio-store.js';
 import { TicketIssuer } from './tickets/ticket-issuer.js';
 
 export interface BrokerDeps {
@@ -45,6 +48,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
   let http: HttpServer | undefined;
   let io: Server | undefined;
   let store: Store | undefined;
+  let studioStore: StudioStore | undefined;
   let reaper: LeaseReaper | undefined;
   let adapterClients: Redis[] = [];
   let ledger: Ledger | undefined;
@@ -60,6 +64,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         feeBps: config.protocolFeeBps,
         logger,
       });
+      studioStore = await openStudioStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
       const titles = new EdgeTitles();
       tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs, {
         signOnWorker: true,
@@ -67,7 +72,21 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
           logger.error({ error: error.message }, 'ticket signing worker failed; signing on the event loop'),
       });
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
-      const app = createHttpApp({ clientDir: config.clientDir, titles });
+      // The studio routes ask the catalog, made once socket.io is up; until then, nothing is offered.
+      let catalogOf: () => Promise<TitleSummary[]> = () => Promise.resolve([]);
+      const app = createHttpApp({
+        clientDir: config.clientDir,
+        titles,
+        studios: {
+          store: studioStore,
+          adminToken: config.adminToken,
+          catalog: { list: () => catalogOf() },
+          logger,
+          // Through the Redis adapter this reaches the edges of every broker.
+          onTitlesChanged: () => io?.of(EDGE_NAMESPACE).emit(STUDIO_TITLES_CHANGED),
+        },
+      });
+      const plays = new PlayRecorder({ store: studioStore, logger });
       http = createServer(app);
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
@@ -106,6 +125,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         });
       });
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
+      catalogOf = () => catalog.list();
       const waitingRoom = new WaitingRoom({ store, tickets, catalog, players, logger, ledger });
       attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger, ledger });
       attachLedgerHandlers(players, io.of(EDGE_NAMESPACE), { ledger, edgeOf: (id) => titles.edgeOf(id), logger });
@@ -116,9 +136,13 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         joinToken: config.edgeJoinToken,
         join: { chainId: config.chainId, origins: () => origins },
         sessions: {
-          started: (sessionId, titleId, region) => waitingRoom.sessionStarted(sessionId, titleId, region),
+          started: (sessionId, titleId, region, studioId) => {
+            waitingRoom.sessionStarted(sessionId, titleId, region);
+            void plays.started(sessionId, titleId, studioId);
+          },
           ended: (sessionId) => {
             waitingRoom.sessionEnded(sessionId);
+            void plays.ended(sessionId);
             void waitingRoom
               .drain()
               .catch((error: unknown) => logger.error({ error: String(error) }, 'queue drain failed'));
@@ -136,6 +160,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         onTick: () => waitingRoom.drain(),
         onExpired: (expired) => {
           for (const sessionId of expired.flatMap((edge) => edge.sessionIds)) {
+            void plays.ended(sessionId);
             players.to(sessionRoom(sessionId)).emit('session:ended', {
               sessionId,
               code: 'EDGE_LOST',
@@ -170,6 +195,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       await store?.close();
       await ledger?.close();
       await tickets?.close();
+      await studioStore?.close();
       await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');
     },

@@ -65,6 +65,11 @@ export const BrokerConfigSchema = z.object({
     }),
   /** PROTOCOL_FEE_BPS: the protocol's share of what verified minutes earn, in basis points. */
   protocolFeeBps: z.coerce.number().int().min(0).max(10_000).default(500),
+  /**
+   * ADMIN_TOKEN: creates studio accounts over the studio API (`POST /api/admin/studios`);
+   * unset: no studio accounts can be made. At least 16 characters; never logged.
+   */
+  adminToken: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   /** CLIENT_DIR: the built web client (npm run build:client). */
   clientDir: z.string().default(DEFAULT_CLIENT_DIR),
   /** LOG_LEVEL: pino level. */
@@ -89,6 +94,7 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
   rateCard: 'RATE_CARD',
   protocolFeeBps: 'PROTOCOL_FEE_BPS',
+  adminToken: 'ADMIN_TOKEN',
   clientDir: 'CLIENT_DIR',
   logLevel: 'LOG_LEVEL',
 };
@@ -103,6 +109,7 @@ export function describeConfig(config: BrokerConfig): Record<string, unknown> {
   return {
     ...config,
     edgeJoinToken: config.edgeJoinToken === undefined ? undefined : '[redacted]',
+    adminToken: config.adminToken === undefined ? undefined : '[redacted]',
     redisUrl,
     rateCard: describeRateCard(config.rateCard),
   };

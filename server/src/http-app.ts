@@ -4,10 +4,13 @@ import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import { ErrorCode } from '@edgeplay/shared';
 import type { EdgeTitles } from './catalog/edge-titles.js';
+import { attachStudioRoutes, type StudioRouteDeps } from './studios/studio-routes.js';
 
 export interface HttpAppDeps {
   clientDir: string;
   titles: EdgeTitles;
+  /** The studio API and uploaded covers (server/src/studios/); absent: not served. */
+  studios?: StudioRouteDeps;
 }
 
 export interface HttpApp extends Express {
@@ -16,7 +19,7 @@ export interface HttpApp extends Express {
 }
 
 /** The broker's HTTP side: health, Prometheus metrics, and the built web client. */
-export function createHttpApp({ clientDir, titles }: HttpAppDeps): HttpApp {
+export function createHttpApp({ clientDir, titles, studios }: HttpAppDeps): HttpApp {
   const app = express() as HttpApp;
   let metrics: Registry | undefined;
   app.setMetrics = (registry) => {
@@ -33,6 +36,7 @@ export function createHttpApp({ clientDir, titles }: HttpAppDeps): HttpApp {
       (error: unknown) => next(error),
     );
   });
+  if (studios) attachStudioRoutes(app, studios);
   if (existsSync(join(clientDir, 'index.html'))) {
     app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));
   } else {

@@ -11,6 +11,10 @@ export const ErrorCode = {
   TICKET_REUSED: 'TICKET_REUSED',
   NO_CAPACITY: 'NO_CAPACITY',
   TITLE_NOT_FOUND: 'TITLE_NOT_FOUND',
+  /** A studio asked for a title id another studio (or a node's own manifest) already uses. */
+  TITLE_ID_TAKEN: 'TITLE_ID_TAKEN',
+  /** A request body (a manifest, a cover image) over its size limit. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
   SESSION_STATE: 'SESSION_STATE',
   EDGE_UNAVAILABLE: 'EDGE_UNAVAILABLE',

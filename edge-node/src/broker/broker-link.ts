@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import {
   EDGE_NAMESPACE,
   ErrorAnswerSchema,
+  STUDIO_TITLES_CHANGED,
+  type BrokerToEdgeStudioEvents,
   JoinChallengeSchema,
   type EdgeRegister,
   type GpuInfo,
@@ -50,6 +52,8 @@ export interface BrokerLinkOptions {
 
 interface BrokerLinkEvents {
   registered: [brokerPublicKey: KeyObject];
+  /** A studio changed its titles: fetch them again. */
+  'studio-titles-changed': [];
 }
 
 /**
@@ -58,7 +62,7 @@ interface BrokerLinkEvents {
  * by itself when the broker restarts.
  */
 export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
-  private readonly socket: Socket<Record<string, never>, EdgeToBrokerEvents>;
+  private readonly socket: Socket<BrokerToEdgeStudioEvents, EdgeToBrokerEvents>;
   private publicKey: KeyObject | undefined;
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -78,6 +82,7 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
       reconnectionDelayMax: 2000,
     });
     this.socket.on('connect', () => void this.register());
+    this.socket.on(STUDIO_TITLES_CHANGED, () => this.emit('studio-titles-changed'));
     this.socket.on('disconnect', (reason) => this.log.warn({ reason }, 'disconnected from broker'));
     this.socket.on('connect_error', (error) => this.log.warn({ error: error.message }, 'cannot reach broker'));
   }
@@ -100,6 +105,11 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   async request(event: 'edge:receipts' | 'receipt:clock', payload: unknown): Promise<unknown> {
     if (!this.socket.connected) throw new Error('not connected to the broker');
     return this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload);
+  }
+
+  /** Registers again with what `registration()` says now (e.g. the titles this node offers changed). */
+  refreshRegistration(): void {
+    if (this.socket.connected && this.publicKey) void this.register();
   }
 
   /** Tells the broker a session started (its slot stays taken) or ended (the slot is freed). */

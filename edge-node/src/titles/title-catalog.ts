@@ -7,6 +7,8 @@ export interface InstalledTitle {
   manifest: TitleManifest;
   /** Folder holding the manifest; `${TITLE_DIR}` expands to it. */
   dir: string;
+  /** The studio that registered it, for titles fetched from the broker (studio-title-sync.ts). */
+  studio?: { id: string; name: string };
 }
 
 /**
@@ -41,7 +43,7 @@ export async function loadTitles(dir: string, only?: readonly string[]): Promise
 }
 
 /** A gamepadMap that names a key this node cannot press is a broken manifest, found at boot. */
-function checkGamepadMap(manifest: TitleManifest, path: string): void {
+export function checkGamepadMap(manifest: TitleManifest, path: string): void {
   const { buttons = {}, axes = {} } = manifest.gamepadMap ?? {};
   const entries = [
     ...Object.entries(buttons).map(([index, code]) => [`button ${index}`, code] as const),

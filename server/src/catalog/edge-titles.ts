@@ -28,6 +28,11 @@ export class EdgeTitles {
     return this.bySocket.get(socketId)?.edgeId;
   }
 
+  /** The studio the socket's edge advertised the title for; undefined for its own manifests. */
+  studioOf(socketId: string, titleId: string | undefined): string | undefined {
+    return this.bySocket.get(socketId)?.titles.find((title) => title.id === titleId)?.studio?.id;
+  }
+
   remove(socketId: string): string | undefined {
     const edgeId = this.bySocket.get(socketId)?.edgeId;
     this.bySocket.delete(socketId);

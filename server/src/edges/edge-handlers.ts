@@ -24,7 +24,11 @@ export interface EdgeHandlerDeps {
   /** An edge that sends no heartbeat for this long leaves routing and loses its slots. */
   leaseMs: number;
   /** Told when an edge reports a session started or ended (queue ETAs, draining). */
-  sessions: { started(sessionId: string, titleId: string, region: string): void; ended(sessionId: string): void };
+  sessions: {
+    /** `studioId`: the studio the edge advertised the title for (play-minutes), if any. */
+    started(sessionId: string, titleId: string, region: string, studioId?: string): void;
+    ended(sessionId: string): void;
+  };
   /** The usage ledger, told which session key the operator authorised (it checks the edge's receipts). */
   ledger?: { edgeJoined(join: EdgeJoined): Promise<void> } | undefined;
   logger: Logger;
@@ -138,7 +142,12 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
           const event = parseOrThrow(EdgeSessionEventSchema, payload, 'edge:session');
           const edgeId = registeredEdge();
           if (event.state === 'started') {
-            deps.sessions.started(event.sessionId, event.titleId ?? 'unknown', region);
+            deps.sessions.started(
+              event.sessionId,
+              event.titleId ?? 'unknown',
+              region,
+              titles.studioOf(socket.id, event.titleId),
+            );
             if (!(await store.confirmSlot(event.sessionId))) {
               log.warn({ edgeId, sessionId: event.sessionId }, 'session started without a live reservation');
             }
