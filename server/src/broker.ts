@@ -16,6 +16,9 @@ import { attachPlayerNamespace } from './players/player-handlers.js';
 import { sessionRoom } from './players/session-room.js';
 import { WaitingRoom } from './players/waiting-room.js';
 import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
+import type { CloseEpoch } from './payouts/epoch-publisher.js';
+import { openPayouts, type Payouts } from './payouts/open-payouts.js';
+import type { PayoutConfig } from './payouts/payout-config.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer } from './tickets/ticket-issuer.js';
@@ -23,6 +26,10 @@ import { TicketIssuer } from './tickets/ticket-issuer.js';
 export interface BrokerDeps {
   config: BrokerConfig;
   logger: Logger;
+  /** The chain and publisher settings (loadPayoutConfig); undefined: payouts off. */
+  payouts?: PayoutConfig | undefined;
+  /** The usage ledger's epoch close, for the admin route that closes an epoch. */
+  closeEpoch?: CloseEpoch;
 }
 
 export interface Broker {
@@ -36,12 +43,13 @@ function burstOf(perSecond: number): RateLimit {
 }
 
 /** The session broker: web client, player namespace, edge namespace. Listens on start(). */
-export function createBroker({ config, logger }: BrokerDeps): Broker {
+export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch }: BrokerDeps): Broker {
   let http: HttpServer | undefined;
   let io: Server | undefined;
   let store: Store | undefined;
   let reaper: LeaseReaper | undefined;
   let adapterClients: Redis[] = [];
+  let payouts: Payouts | undefined;
 
   return {
     async start() {
@@ -49,7 +57,25 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       const titles = new EdgeTitles();
       const tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs);
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
-      const app = createHttpApp({ clientDir: config.clientDir, titles });
+      if (payoutConfig) {
+        payouts = await openPayouts({
+          config: payoutConfig,
+          chainId: config.chainId,
+          redisUrl: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+          logger,
+        });
+      }
+      const app = createHttpApp({
+        clientDir: config.clientDir,
+        titles,
+        payoutRoutes: {
+          logger,
+          ...(payouts ? { payouts } : {}),
+          ...(payoutConfig?.adminToken ? { adminToken: payoutConfig.adminToken } : {}),
+          ...(closeEpoch ? { closeEpoch } : {}),
+        },
+      });
       http = createServer(app);
       // websocket only: no long-polling, so no sticky sessions are needed behind a balancer.
       io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024, serveClient: false });
@@ -151,6 +177,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         // Keep-alive connections of page loads would hold close() open for minutes.
         http?.closeAllConnections();
       });
+      await payouts?.close();
       await store?.close();
       await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');

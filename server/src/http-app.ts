@@ -4,10 +4,13 @@ import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import { ErrorCode } from '@edgeplay/shared';
 import type { EdgeTitles } from './catalog/edge-titles.js';
+import { attachPayoutRoutes, type PayoutRoutesDeps } from './payouts/payout-routes.js';
 
 export interface HttpAppDeps {
   clientDir: string;
   titles: EdgeTitles;
+  /** The payout REST routes (earnings, admin); they answer CHAIN_UNAVAILABLE without a chain. */
+  payoutRoutes?: PayoutRoutesDeps;
 }
 
 export interface HttpApp extends Express {
@@ -16,7 +19,7 @@ export interface HttpApp extends Express {
 }
 
 /** The broker's HTTP side: health, Prometheus metrics, and the built web client. */
-export function createHttpApp({ clientDir, titles }: HttpAppDeps): HttpApp {
+export function createHttpApp({ clientDir, titles, payoutRoutes }: HttpAppDeps): HttpApp {
   const app = express() as HttpApp;
   let metrics: Registry | undefined;
   app.setMetrics = (registry) => {
@@ -33,6 +36,7 @@ export function createHttpApp({ clientDir, titles }: HttpAppDeps): HttpApp {
       (error: unknown) => next(error),
     );
   });
+  if (payoutRoutes) attachPayoutRoutes(app, payoutRoutes);
   if (existsSync(join(clientDir, 'index.html'))) {
     app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));
   } else {

@@ -10,3 +10,4 @@ export * from './protocol/broker-events.js';
 export * from './protocol/edge-identity.js';
 export * from './protocol/edge-telemetry.js';
 export * from './protocol/signaling-events.js';
+export * from './protocol/earnings.js';
