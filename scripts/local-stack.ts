@@ -23,6 +23,8 @@ export interface BrokerOptions {
   logLevel?: string;
   /** Folder for <service>.log files; none: logs are kept in memory only. */
   logDir?: string;
+  /** Extra environment for the broker (e.g. a local chain's CHAIN_RPC_URL and addresses). */
+  brokerEnv?: NodeJS.ProcessEnv;
 }
 
 export interface EdgeOptions {
@@ -67,14 +69,16 @@ export interface LocalStack extends BrokerStack {
 }
 
 /** The local operator wallet's password: for this machine's own dev stack only. */
-const LOCAL_KEYSTORE_PASSWORD = 'edgeplay-local-operator';
+export const LOCAL_KEYSTORE_PASSWORD = 'edgeplay-local-operator';
+/** Where the local operator wallet is kept (made on first use). */
+export const LOCAL_KEYSTORE_PATH = join(ROOT, '.tmp', 'keystores', 'local-operator.json');
 
 /**
  * The operator wallet the local edge node joins with, made once by `edge-node keygen`
  * (scrypt takes a second or two) and reused, so local runs keep one operator address.
  */
 async function ensureLocalKeystore(): Promise<string> {
-  const path = join(ROOT, '.tmp', 'keystores', 'local-operator.json');
+  const path = LOCAL_KEYSTORE_PATH;
   if (existsSync(path)) return path;
   const keygen = spawn(
     process.execPath,
@@ -167,6 +171,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerSt
     PORT: String(options.port ?? 0),
     HOST: options.host ?? '127.0.0.1',
     LOG_LEVEL: logLevel,
+    ...options.brokerEnv,
   });
   collect('broker', broker);
   const children: ChildProcess[] = [broker];

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startLocalStack } from './local-stack.js';
+import { startLocalChain } from './local-chain.js';
+import { LOCAL_KEYSTORE_PATH, startLocalStack } from './local-stack.js';
 
 /**
  * `npm start`: the broker (serving the web client) and one edge node offering the
@@ -7,13 +9,32 @@ import { startLocalStack } from './local-stack.js';
  */
 const logDir = join(process.cwd(), '.tmp', 'logs');
 const port = Number(process.env.PORT ?? 8080);
+const chain = await startLocalChain(join(process.cwd(), '.tmp', 'chain'));
+console.log(
+  chain.embedded
+    ? `[start] local chain (anvil) at ${chain.rpcUrl}, contracts deployed`
+    : `[start] chain: ${chain.rpcUrl}`,
+);
 console.log('[start] starting the broker and one edge node…');
-const stack = await startLocalStack({ port, logDir, maxSessions: Number(process.env.MAX_SESSIONS ?? 1) });
+const stack = await startLocalStack({
+  port,
+  logDir,
+  maxSessions: Number(process.env.MAX_SESSIONS ?? 1),
+  brokerEnv: chain.brokerEnv,
+}).catch(async (error: unknown) => {
+  await chain.close();
+  throw error;
+});
+// The local operator pays for its own claims: give its wallet gas money on the local chain.
+const operator = `0x${(JSON.parse(await readFile(LOCAL_KEYSTORE_PATH, 'utf8')) as { address: string }).address.replace(/^0x/, '')}`;
+await chain.fundOperator(operator);
 console.log(`
   EdgePlay is running.
 
   Open ${stack.url} in Chromium, pick a game and press Play.
   Edge node: ${stack.edgeId}. Logs: ${logDir}/broker.log, ${logDir}/edge-node.log
+  Operator ${operator}: earnings at ${stack.url}/operator.html?address=${operator}
+  Close an epoch: npm run epoch:close. Claim: see README ("Operators: earnings and claims").
   Press Ctrl+C to stop.
 `);
 
@@ -23,6 +44,7 @@ const stop = async (): Promise<void> => {
   stopping = true;
   console.log('[start] stopping…');
   await stack.stop();
+  await chain.close();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());
