@@ -4,19 +4,26 @@ import { stopOnSignal } from '@edgeplay/shared/node';
 import { describeConfig, loadEdgeConfig } from './config.js';
 import { createEdgeNode } from './edge-node.js';
 import { runKeygen } from './identity/keygen-command.js';
+import { runClaim } from './payouts/claim-command.js';
 
 const USAGE = `usage: edge-node start | edge-node keygen [--out FILE] [--password-file FILE] [--force]
+       edge-node claim [--stake] [--broker URL] [--rpc URL]
 
 start   runs an EdgePlay render node: joins the broker with the operator wallet, offers
         the titles in TITLES_DIR and streams them to players
 keygen  makes the operator wallet: an encrypted keystore file (password from
         EDGE_KEYSTORE_PASSWORD or --password-file); prints the address
+claim   claims the ATH the operator wallet has earned (proof from the broker); --stake
+        stakes it instead; \`edge-node claim --help\` says more
 
 Configuration comes from the environment; see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0];
   if (command === 'keygen') return runKeygen({ argv: argv.slice(1), env: process.env, stdout: process.stdout });
+  if (command === 'claim') {
+    return runClaim({ argv: argv.slice(1), env: process.env, stdout: process.stdout, stderr: process.stderr });
+  }
   if (command !== 'start') {
     console.error(USAGE);
     return command === undefined || command === '--help' ? 0 : 2;
