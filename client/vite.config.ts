@@ -9,9 +9,15 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
-    // The players' page (index.html), the page a watch link opens, and the studios' page.
+    // The players' page (index.html), the page a watch link opens, the studios' page and the
+    // operator's earnings page.
     rollupOptions: {
-      input: { main: `${root}index.html`, watch: `${root}watch.html`, studio: `${root}studio.html` },
+      input: {
+        main: `${root}index.html`,
+        watch: `${root}watch.html`,
+        studio: `${root}studio.html`,
+        operator: `${root}operator.html`,
+      },
     },
   },
   server: {

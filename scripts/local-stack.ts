@@ -23,7 +23,7 @@ export interface BrokerOptions {
   logLevel?: string;
   /** Folder for <service>.log files; none: logs are kept in memory only. */
   logDir?: string;
-  /** Extra environment for the broker (e.g. REDIS_URL, ADMIN_TOKEN). */
+  /** Extra environment for the broker (e.g. REDIS_URL, ADMIN_TOKEN, a local chain's CHAIN_RPC_URL and addresses). */
   brokerEnv?: NodeJS.ProcessEnv;
 }
 
@@ -69,14 +69,16 @@ export interface LocalStack extends BrokerStack {
 }
 
 /** The local operator wallet's password: for this machine's own dev stack only. */
-const LOCAL_KEYSTORE_PASSWORD = 'edgeplay-local-operator';
+export const LOCAL_KEYSTORE_PASSWORD = 'edgeplay-local-operator';
+/** Where the local operator wallet is kept (made on first use). */
+export const LOCAL_KEYSTORE_PATH = join(ROOT, '.tmp', 'keystores', 'local-operator.json');
 
 /**
  * The operator wallet the local edge node joins with, made once by `edge-node keygen`
  * (scrypt takes a second or two) and reused, so local runs keep one operator address.
  */
 async function ensureLocalKeystore(): Promise<string> {
-  const path = join(ROOT, '.tmp', 'keystores', 'local-operator.json');
+  const path = LOCAL_KEYSTORE_PATH;
   if (existsSync(path)) return path;
   const keygen = spawn(
     process.execPath,

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startLocalStack } from './local-stack.js';
+import { startLocalChain } from './local-chain.js';
+import { LOCAL_KEYSTORE_PATH, startLocalStack } from './local-stack.js';
 
 /**
  * `npm start`: the broker (serving the web client) and one edge node offering the
@@ -8,14 +10,23 @@ import { startLocalStack } from './local-stack.js';
  */
 const logDir = join(process.cwd(), '.tmp', 'logs');
 const port = Number(process.env.PORT ?? 8080);
+const chain = await startLocalChain(join(process.cwd(), '.tmp', 'chain'));
+console.log(
+  chain.embedded
+    ? `[start] local chain (anvil) at ${chain.rpcUrl}, contracts deployed`
+    : `[start] chain: ${chain.rpcUrl}`,
+);
 console.log('[start] starting the broker and one edge node…');
-// Studio accounts are made with the admin token; this run makes one for you (see below).
-const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+// Studio accounts and epoch closes use the admin token (the local chain makes one; see below).
+const adminToken = process.env.ADMIN_TOKEN ?? chain.brokerEnv.ADMIN_TOKEN ?? randomBytes(24).toString('hex');
 const stack = await startLocalStack({
   port,
   logDir,
   maxSessions: Number(process.env.MAX_SESSIONS ?? 1),
-  brokerEnv: { ADMIN_TOKEN: adminToken },
+  brokerEnv: { ...chain.brokerEnv, ADMIN_TOKEN: adminToken },
+}).catch(async (error: unknown) => {
+  await chain.close();
+  throw error;
 });
 const studio: { apiKey?: string } = await fetch(`${stack.url}/api/admin/studios`, {
   method: 'POST',
@@ -27,6 +38,9 @@ const studio: { apiKey?: string } = await fetch(`${stack.url}/api/admin/studios`
     console.error('[start] could not make the local studio account:', error);
     return {};
   });
+// The local operator pays for its own claims: give its wallet gas money on the local chain.
+const operator = `0x${(JSON.parse(await readFile(LOCAL_KEYSTORE_PATH, 'utf8')) as { address: string }).address.replace(/^0x/, '')}`;
+await chain.fundOperator(operator);
 console.log(`
   EdgePlay is running.
 
@@ -34,6 +48,8 @@ console.log(`
   Studios: ${stack.url}/studio.html, sign in with this run's key (kept in memory, gone at exit):
     ${studio.apiKey ?? '(none: see the broker log)'}
   Edge node: ${stack.edgeId}. Logs: ${logDir}/broker.log, ${logDir}/edge-node.log
+  Operator ${operator}: earnings at ${stack.url}/operator.html?address=${operator}
+  Close an epoch: npm run epoch:close. Claim: see README ("Operators: earnings and claims").
   Press Ctrl+C to stop.
 `);
 
@@ -43,6 +59,7 @@ const stop = async (): Promise<void> => {
   stopping = true;
   console.log('[start] stopping…');
   await stack.stop();
+  await chain.close();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());

@@ -6,8 +6,10 @@ import { createEdgeNode } from './edge-node.js';
 import { runDoctorCommand } from './doctor/doctor-command.js';
 import { runKeygen } from './identity/keygen-command.js';
 import { printStartProgress } from './progress/start-progress.js';
+import { runClaim } from './payouts/claim-command.js';
 
 const USAGE = `usage: edge-node start | edge-node doctor [--json] | edge-node keygen [--out FILE] [--password-file FILE] [--force]
+       edge-node claim [--stake] [--broker URL] [--rpc URL]
 
 start   runs an EdgePlay render node: joins the broker with the operator wallet, offers
         the titles in TITLES_DIR and streams them to players
@@ -15,6 +17,8 @@ doctor  checks this machine (GPU, encoders, displays, SFU, titles, broker clock,
         port, keystore) and says how to fix what is missing; exit code 1 if anything fails
 keygen  makes the operator wallet: an encrypted keystore file (password from
         EDGE_KEYSTORE_PASSWORD or --password-file); prints the address
+claim   claims the ATH the operator wallet has earned (proof from the broker); --stake
+        stakes it instead; \`edge-node claim --help\` says more
 
 Configuration comes from the environment; see README.md.`;
 
@@ -23,6 +27,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'keygen') return runKeygen({ argv: argv.slice(1), env: process.env, stdout: process.stdout });
   if (command === 'doctor') {
     return runDoctorCommand({ argv: argv.slice(1), stdout: process.stdout, doctor: { env: process.env } });
+  }
+  if (command === 'claim') {
+    return runClaim({ argv: argv.slice(1), env: process.env, stdout: process.stdout, stderr: process.stderr });
   }
   if (command !== 'start') {
     console.error(USAGE);

@@ -19,6 +19,9 @@ import { attachPlayerNamespace } from './players/player-handlers.js';
 import { sessionRoom } from './players/session-room.js';
 import { WaitingRoom } from './players/waiting-room.js';
 import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
+import type { CloseEpoch } from './payouts/epoch-publisher.js';
+import { openPayouts, type Payouts } from './payouts/open-payouts.js';
+import type { PayoutConfig } from './payouts/payout-config.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { openStudioStore } from './studios/open-studio-store.js';
@@ -29,6 +32,13 @@ import { TicketIssuer } from './tickets/ticket-issuer.js';
 export interface BrokerDeps {
   config: BrokerConfig;
   logger: Logger;
+  /** The chain and publisher settings (loadPayoutConfig); undefined: payouts off. */
+  payouts?: PayoutConfig | undefined;
+  /**
+   * Replaces the usage ledger as the source of an epoch's amounts (tests of the payout half
+   * that pay fixed amounts); absent, as in production: the broker's own ledger closes epochs.
+   */
+  closeEpoch?: CloseEpoch;
 }
 
 export interface Broker {
@@ -44,7 +54,7 @@ function burstOf(perSecond: number): RateLimit {
 }
 
 /** The session broker: web client, player namespace, edge namespace. Listens on start(). */
-export function createBroker({ config, logger }: BrokerDeps): Broker {
+export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch }: BrokerDeps): Broker {
   let http: HttpServer | undefined;
   let io: Server | undefined;
   let store: Store | undefined;
@@ -53,17 +63,19 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
   let adapterClients: Redis[] = [];
   let ledger: Ledger | undefined;
   let tickets: TicketIssuer | undefined;
+  let payouts: Payouts | undefined;
 
   return {
     async start() {
       store = await openStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
-      ledger = await openLedger({
+      const usage = await openLedger({
         redisUrl: config.redisUrl,
         keyPrefix: config.redisKeyPrefix,
         rateCard: config.rateCard,
         feeBps: config.protocolFeeBps,
         logger,
       });
+      ledger = usage;
       studioStore = await openStudioStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
       const titles = new EdgeTitles();
       tickets = await TicketIssuer.create(config.brokerKeyFile, config.ticketTtlMs, {
@@ -72,6 +84,16 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
           logger.error({ error: error.message }, 'ticket signing worker failed; signing on the event loop'),
       });
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
+      if (payoutConfig) {
+        payouts = await openPayouts({
+          config: payoutConfig,
+          chainId: config.chainId,
+          redisUrl: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+          logger,
+          verifiedMinutes: (operator, epochs) => usage.verifiedMinutes(operator, epochs),
+        });
+      }
       // The studio routes ask the catalog, made once socket.io is up; until then, nothing is offered.
       let catalogOf: () => Promise<TitleSummary[]> = () => Promise.resolve([]);
       const app = createHttpApp({
@@ -84,6 +106,12 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
           logger,
           // Through the Redis adapter this reaches the edges of every broker.
           onTitlesChanged: () => io?.of(EDGE_NAMESPACE).emit(STUDIO_TITLES_CHANGED),
+        },
+        payoutRoutes: {
+          logger,
+          ...(payouts ? { payouts } : {}),
+          ...(payoutConfig?.adminToken ? { adminToken: payoutConfig.adminToken } : {}),
+          closeEpoch: closeEpoch ?? (async (epoch: number) => (await usage.closeEpoch(epoch)).amounts),
         },
       });
       const plays = new PlayRecorder({ store: studioStore, logger });
@@ -192,6 +220,7 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         // Keep-alive connections of page loads would hold close() open for minutes.
         http?.closeAllConnections();
       });
+      await payouts?.close();
       await store?.close();
       await ledger?.close();
       await tickets?.close();

@@ -5,12 +5,15 @@ import type { Registry } from 'prom-client';
 import { ErrorCode } from '@edgeplay/shared';
 import type { EdgeTitles } from './catalog/edge-titles.js';
 import { attachStudioRoutes, type StudioRouteDeps } from './studios/studio-routes.js';
+import { attachPayoutRoutes, type PayoutRoutesDeps } from './payouts/payout-routes.js';
 
 export interface HttpAppDeps {
   clientDir: string;
   titles: EdgeTitles;
   /** The studio API and uploaded covers (server/src/studios/); absent: not served. */
   studios?: StudioRouteDeps;
+  /** The payout REST routes (earnings, admin); they answer CHAIN_UNAVAILABLE without a chain. */
+  payoutRoutes?: PayoutRoutesDeps;
 }
 
 export interface HttpApp extends Express {
@@ -19,7 +22,7 @@ export interface HttpApp extends Express {
 }
 
 /** The broker's HTTP side: health, Prometheus metrics, and the built web client. */
-export function createHttpApp({ clientDir, titles, studios }: HttpAppDeps): HttpApp {
+export function createHttpApp({ clientDir, titles, studios, payoutRoutes }: HttpAppDeps): HttpApp {
   const app = express() as HttpApp;
   let metrics: Registry | undefined;
   app.setMetrics = (registry) => {
@@ -36,6 +39,8 @@ export function createHttpApp({ clientDir, titles, studios }: HttpAppDeps): Http
       (error: unknown) => next(error),
     );
   });
+  // Payout routes first: the studio router answers every other /api path with 404.
+  if (payoutRoutes) attachPayoutRoutes(app, payoutRoutes);
   if (studios) attachStudioRoutes(app, studios);
   if (existsSync(join(clientDir, 'index.html'))) {
     app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));

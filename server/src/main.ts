@@ -3,12 +3,14 @@ import { isEdgePlayError } from '@edgeplay/shared';
 import { stopOnSignal } from '@edgeplay/shared/node';
 import { createBroker } from './broker.js';
 import { describeConfig, loadBrokerConfig } from './config.js';
+import { describePayoutConfig, loadPayoutConfig } from './payouts/payout-config.js';
 
 async function main(): Promise<void> {
   const config = loadBrokerConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'broker' } });
-  logger.info({ config: describeConfig(config) }, 'configuration');
-  const broker = createBroker({ config, logger });
+  const payouts = loadPayoutConfig();
+  logger.info({ config: describeConfig(config), payouts: describePayoutConfig(payouts) }, 'configuration');
+  const broker = createBroker({ config, logger, payouts });
   stopOnSignal(broker, logger);
   await broker.start();
 }

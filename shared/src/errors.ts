@@ -34,6 +34,12 @@ export const ErrorCode = {
   /** Local to `edge-node` (keygen/start): no keystore at the path, or one already there. */
   KEYSTORE_NOT_FOUND: 'KEYSTORE_NOT_FOUND',
   KEYSTORE_EXISTS: 'KEYSTORE_EXISTS',
+  /** Payouts: the chain did not answer, or the broker has no chain configured. */
+  CHAIN_UNAVAILABLE: 'CHAIN_UNAVAILABLE',
+  /** Payouts: an epoch cannot be closed or published in its present state (e.g. the previous one is unconfirmed). */
+  EPOCH_STATE: 'EPOCH_STATE',
+  /** Payouts: the operator has no ATH left to claim under the current root. */
+  NOTHING_TO_CLAIM: 'NOTHING_TO_CLAIM',
   INTERNAL: 'INTERNAL',
 } as const;
 

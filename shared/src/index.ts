@@ -16,3 +16,4 @@ export * from './protocol/signaling-events.js';
 export * from './protocol/receipt.js';
 export * from './protocol/receipt-meter.js';
 export * from './protocol/watch-events.js';
+export * from './protocol/earnings.js';

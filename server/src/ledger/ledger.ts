@@ -197,6 +197,22 @@ export class Ledger implements SessionRecorder {
     return toEpochClose(await this.closeRecord(epoch ?? (await this.store.currentEpoch())));
   }
 
+  /**
+   * Minutes of play verified for `operator` in each of `epochs`, from the closed epochs'
+   * records (0 for a closed epoch without the operator; null for one not closed yet).
+   */
+  async verifiedMinutes(operator: string, epochs: readonly number[]): Promise<(number | null)[]> {
+    const wanted = operator.toLowerCase();
+    return Promise.all(
+      epochs.map(async (epoch) => {
+        const record = await this.store.epochClose(epoch);
+        if (!record) return null;
+        const figures = record.operators.find((entry) => entry.operator.toLowerCase() === wanted);
+        return figures ? figures.verifiedMs / 60_000 : 0;
+      }),
+    );
+  }
+
   private async closeRecord(epoch: number): Promise<EpochCloseRecord> {
     parseOrThrow(EpochNumberSchema, epoch, 'epoch');
     const stored = await this.store.epochClose(epoch);
