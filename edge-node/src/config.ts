@@ -65,6 +65,14 @@ export const EdgeConfigSchema = z.object({
    */
   playerEventsPerSecond: z.coerce.number().int().min(1).default(20),
   addressEventsPerSecond: z.coerce.number().int().min(1).default(100),
+  /**
+   * ADAPTIVE_VIDEO: `on` (default) follows each player's link with the encoder's bitrate, and
+   * when that runs low its picture size and rate; `off` streams every title at its fixed budget.
+   */
+  adaptiveVideo: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((value) => value === 'on'),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -94,6 +102,7 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   rtcMaxPort: 'RTC_MAX_PORT',
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
+  adaptiveVideo: 'ADAPTIVE_VIDEO',
   logLevel: 'LOG_LEVEL',
 };
 

@@ -100,6 +100,7 @@ export function createEdgeNode({ config, logger }: EdgeNodeDeps): EdgeNode {
       logger: sessionLog,
       rtcListenIp: config.rtcListenIp,
       rtcAnnouncedAddress: config.rtcAnnouncedAddress,
+      adaptiveVideo: config.adaptiveVideo,
     });
     sessions.set(session.id, session);
     session.once('ended', () => {

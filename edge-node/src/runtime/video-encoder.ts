@@ -1,79 +1,155 @@
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { ManagedProcess } from './managed-process.js';
+import { parseEncoderLine, type EncoderCommand, type EncoderStats } from './encoder-messages.js';
+import { ManagedProcess, type ProcessExit } from './managed-process.js';
+
+const PIPELINE = fileURLToPath(new URL('./video-pipeline.py', import.meta.url));
+/**
+ * Debian's interpreter, where python3-gi and GStreamer's introspection data are installed;
+ * a `python3` earlier on PATH (pyenv, a virtualenv) has no `gi`.
+ */
+const PYTHON = '/usr/bin/python3';
+
+/** Keyframes the viewers may ask for, at most one per this long (each costs a burst of bits). */
+export const KEYFRAME_MIN_INTERVAL_MS = 250;
+/** A keyframe at least this often even when nobody asks: a safety net for a lost request. */
+export const KEYFRAME_SAFETY_INTERVAL_S = 5;
+/**
+ * x264's rate-control buffer. A frame can be at most this much of a second's bitrate, so a
+ * keyframe reaches the link as a burst of at most ~1/6 s of it — short enough for the queue of
+ * a bottleneck link (100 ms plus its burst at a 2 Mbit/s cap) to hold most of it.
+ */
+export const VBV_MS = 167;
 
 export interface VideoEncoderOptions {
   display: string;
+  /** What is captured: the display's size, and the title's frame rate. */
   width: number;
   height: number;
   fps: number;
-  /** Where mediasoup's PlainTransport listens for RTP and RTCP. */
+  /** Where mediasoup's PlainTransport listens for RTP. */
   rtpPort: number;
-  rtcpPort: number;
   ssrc: number;
   payloadType: number;
   bitrateKbps: number;
   logger: Logger;
 }
 
+interface VideoEncoderEvents {
+  /** Once a second: what the encoder made in that second. */
+  stats: [stats: EncoderStats];
+}
+
 /**
- * Captures the display and sends H.264 over RTP: ffmpeg x11grab → x264 ultrafast +
- * zerolatency (no B-frames, no lookahead, sliced threads) → RTP to mediasoup.
+ * Captures the display and sends H.264 over RTP, and can be steered while it runs: a GStreamer
+ * pipeline (video-pipeline.py: ximagesrc → scale → x264 ultrafast + zerolatency → RTP) that
+ * takes JSON commands on its stdin. setBitrate() takes effect on the next frame without a
+ * keyframe; setFormat() scales the picture or lowers its rate (the encoder restarts and begins
+ * with a keyframe); requestKeyFrame() answers a viewer's PLI/FIR, which the ffmpeg CLI ignored.
+ * SPS/PPS go before every keyframe (config-interval=-1): the browser never sees an SDP from it.
  *
- * Keyframes: ffmpeg ignores the PLI/FIR that mediasoup forwards when a viewer joins,
- * so the stream carries a short fixed GOP of one second. A new viewer waits at most
- * that long for its first picture; the cost is a larger I-frame once a second, which
- * the VBV buffer (a third of a second of bitrate) spreads out. SPS/PPS are repeated
- * in front of every keyframe (dump_extra) because the browser never sees ffmpeg's SDP.
+ * The process is a ManagedProcess (own process group, dies with the edge node); it also exits
+ * when its stdin closes. close() resolves when it is gone.
  */
-export function startVideoEncoder(options: VideoEncoderOptions): ManagedProcess {
-  const { display, width, height, fps, bitrateKbps } = options;
-  const args = [
-    '-hide_banner',
-    '-loglevel',
-    'warning',
-    '-nostdin',
-    '-f',
-    'x11grab',
-    '-draw_mouse',
-    '0',
-    '-framerate',
-    String(fps),
-    '-video_size',
-    `${width}x${height}`,
-    '-i',
-    `${display}+0,0`,
-    '-an',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-profile:v',
-    'baseline',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    String(fps),
-    '-keyint_min',
-    String(fps),
-    '-sc_threshold',
-    '0',
-    '-b:v',
-    `${bitrateKbps}k`,
-    '-maxrate',
-    `${bitrateKbps}k`,
-    '-bufsize',
-    `${Math.round(bitrateKbps / 3)}k`,
-    '-bsf:v',
-    'dump_extra=freq=keyframe',
-    '-f',
-    'rtp',
-    '-payload_type',
-    String(options.payloadType),
-    '-ssrc',
-    String(options.ssrc),
-    `rtp://127.0.0.1:${options.rtpPort}?rtcpport=${options.rtcpPort}&pkt_size=1200`,
-  ];
-  return new ManagedProcess({ name: 'encoder', command: 'ffmpeg', args, logger: options.logger });
+export class VideoEncoder extends EventEmitter<VideoEncoderEvents> {
+  readonly process: ManagedProcess;
+  private readonly log: Logger;
+  private lastKeyFrameAt = Number.NEGATIVE_INFINITY;
+  private latest: EncoderStats | undefined;
+
+  private constructor(options: VideoEncoderOptions) {
+    super();
+    this.log = options.logger.child({ process: 'encoder' });
+    const args = [
+      PIPELINE,
+      options.display,
+      options.width,
+      options.height,
+      options.fps,
+      options.bitrateKbps,
+      options.fps * KEYFRAME_SAFETY_INTERVAL_S,
+      VBV_MS,
+      options.rtpPort,
+      options.ssrc,
+      options.payloadType,
+    ].map(String);
+    this.process = new ManagedProcess({
+      name: 'encoder',
+      command: PYTHON,
+      args,
+      stdin: 'pipe',
+      logger: options.logger,
+    });
+    // Writing to a pipe whose reader died raises EPIPE here; the death itself is reported by 'died'.
+    this.process.child.stdin?.on('error', (error) => this.log.debug({ error: error.message }, 'encoder stdin closed'));
+    const stdout = this.process.child.stdout;
+    if (stdout) createInterface({ input: stdout }).on('line', (line) => this.onLine(line));
+  }
+
+  static start(options: VideoEncoderOptions): VideoEncoder {
+    return new VideoEncoder(options);
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  /** The encoder's last one-second report, if any came yet. */
+  get stats(): EncoderStats | undefined {
+    return this.latest;
+  }
+
+  setBitrate(kbps: number): void {
+    this.send({ type: 'bitrate', kbps: Math.round(kbps) });
+  }
+
+  setFormat(format: { width: number; height: number; fps: number }): void {
+    this.send({ type: 'format', width: format.width, height: format.height, fps: format.fps });
+  }
+
+  /** Asks for a keyframe; requests closer together than KEYFRAME_MIN_INTERVAL_MS are folded into one. */
+  requestKeyFrame(now = Date.now()): boolean {
+    if (now - this.lastKeyFrameAt < KEYFRAME_MIN_INTERVAL_MS) return false;
+    this.lastKeyFrameAt = now;
+    this.send({ type: 'keyframe' });
+    return true;
+  }
+
+  close(graceMs?: number): Promise<ProcessExit> {
+    this.process.child.stdin?.end();
+    return this.process.close(graceMs);
+  }
+
+  private send(command: EncoderCommand): void {
+    const stdin = this.process.child.stdin;
+    if (!this.process.running || !stdin || stdin.destroyed) return;
+    stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  private onLine(line: string): void {
+    const message = parseEncoderLine(line);
+    if (!message) {
+      this.log.warn({ line: line.slice(0, 200) }, 'encoder wrote a line that is not a message');
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        this.log.info('encoder sending');
+        break;
+      case 'stats':
+        this.log.debug({ ...message, type: undefined }, 'encoder stats');
+        this.latest = message;
+        this.emit('stats', message);
+        break;
+      case 'error':
+        this.log.warn({ error: message.message }, 'encoder refused a command');
+        break;
+      default: {
+        const never: never = message;
+        throw new Error(`unhandled encoder message ${JSON.stringify(never)}`);
+      }
+    }
+  }
 }
