@@ -19,12 +19,21 @@ export interface DelayedNode {
   rttMs: number;
   /** Prefix that runs a command inside the namespace. */
   wrap(command: string[]): string[];
+  /**
+   * Caps what the node sends towards this side (its media to the browser) with a token bucket
+   * (`tc tbf`) on the node's end of the link: `rateKbit`, a burst of 32 kbit and at most 100 ms
+   * of queue, like a slow access link. Replaces an earlier cap.
+   */
+  cap(rateKbit: number): Promise<void>;
+  /** Lifts the cap. */
+  uncap(): Promise<void>;
 }
 
 /**
  * A small network of namespaces on this machine: each node sits behind a link with a
- * fixed round-trip delay (`tc netem` is missing from this kernel, see delay-line.py),
- * and a service address on this namespace's loopback that every node can reach.
+ * fixed round-trip delay (`tc netem` is missing from this kernel, see delay-line.py) and,
+ * on demand, a bandwidth cap (`tc tbf`, which it has), and a service address on this
+ * namespace's loopback that every node can reach.
  * Only root can build it; everything it makes is removed by close().
  */
 export interface NetLab {
@@ -108,12 +117,33 @@ export async function createNetLab(): Promise<NetLab> {
     await ip('-n', namespace, 'addr', 'add', nodeIp, 'peer', hostIp, 'dev', nodeIf);
     await ip('-n', namespace, 'link', 'set', nodeIf, 'up');
     await ip('-n', namespace, 'route', 'add', 'default', 'dev', nodeIf);
+    const tc = (...args: string[]): Promise<unknown> => run('ip', ['netns', 'exec', namespace, 'tc', ...args]);
     return {
       namespace,
       nodeIp,
       hostIp,
       rttMs,
       wrap: (command) => ['ip', 'netns', 'exec', namespace, ...command],
+      cap: async (rateKbit) => {
+        if (!(rateKbit > 0)) throw new RangeError(`a cap needs a positive rate, got ${rateKbit}`);
+        await tc(
+          'qdisc',
+          'replace',
+          'dev',
+          nodeIf,
+          'root',
+          'tbf',
+          'rate',
+          `${rateKbit}kbit`,
+          'burst',
+          '32kbit',
+          'latency',
+          '100ms',
+        );
+      },
+      uncap: async () => {
+        await tc('qdisc', 'del', 'dev', nodeIf, 'root');
+      },
     };
   };
 

@@ -1,0 +1,102 @@
+import type { Page } from 'playwright-core';
+
+/** One frame the page's <video> presented (requestVideoFrameCallback), page clock in ms since epoch. */
+export interface PresentedFrame {
+  at: number;
+  /** The browser's running count of presented frames: a jump of more than one means callbacks were merged. */
+  presented: number;
+  width: number;
+  height: number;
+}
+
+/** One update of the play page's stats overlay (once a second, from the recv transport's getStats). */
+export interface OverlaySample {
+  at: number;
+  bitrateKbps: number | undefined;
+  fps: number | undefined;
+  packetsLost: number | undefined;
+}
+
+export interface StreamRecord {
+  frames: PresentedFrame[];
+  samples: OverlaySample[];
+}
+
+/** The page's buffers; takeRecord() hands them out and empties them. */
+type WatchState = StreamRecord;
+
+/**
+ * Starts recording, in the page, every frame the <video> presents and every update of the
+ * stats overlay, stamped with the page's clock as ms since the epoch (comparable with the edge's
+ * log times on the same machine). Read them with takeRecord().
+ */
+export async function watchStream(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const video = document.querySelector('video');
+    const overlay = document.querySelector<HTMLElement>('[data-testid="stats"]');
+    if (!video || !overlay) throw new Error('the play page has no video or stats overlay');
+    const state: WatchState = { frames: [], samples: [] };
+    (window as unknown as { __streamWatch: WatchState }).__streamWatch = state;
+    const epoch = (now: number): number => performance.timeOrigin + now;
+    const onFrame = (now: number, meta: VideoFrameCallbackMetadata): void => {
+      state.frames.push({ at: epoch(now), presented: meta.presentedFrames, width: meta.width, height: meta.height });
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    const value = (text: string | undefined): number | undefined => (text ? Number(text) : undefined);
+    new MutationObserver(() => {
+      state.samples.push({
+        at: epoch(performance.now()),
+        bitrateKbps: value(overlay.dataset.bitrateKbps),
+        fps: value(overlay.dataset.fps),
+        packetsLost: value(overlay.dataset.packetsLost),
+      });
+    }).observe(overlay, { attributes: true, attributeFilter: ['data-bitrate-kbps'] });
+  });
+}
+
+/** What the page recorded since the last call. */
+export async function takeRecord(page: Page): Promise<StreamRecord> {
+  return page.evaluate(() => {
+    const state = (window as unknown as { __streamWatch: WatchState }).__streamWatch;
+    const record = { frames: state.frames, samples: state.samples };
+    state.frames = [];
+    state.samples = [];
+    return record;
+  });
+}
+
+/** The frames presented in [from, to). */
+export function framesIn(frames: PresentedFrame[], from: number, to: number): PresentedFrame[] {
+  return frames.filter((frame) => frame.at >= from && frame.at < to);
+}
+
+/**
+ * The longest time the picture stood still in [from, to): the largest gap between two presented
+ * frames, counting the window's edges (a window with no frame at all is one whole freeze).
+ */
+export function longestFreezeMs(frames: PresentedFrame[], from: number, to: number): number {
+  let last = from;
+  let longest = 0;
+  for (const frame of framesIn(frames, from, to)) {
+    longest = Math.max(longest, frame.at - last);
+    last = frame.at;
+  }
+  return Math.max(longest, to - last);
+}
+
+/** Frames presented per second over [from, to), from the browser's own presented-frame count. */
+export function presentedFps(frames: PresentedFrame[], from: number, to: number): number {
+  const inside = framesIn(frames, from, to);
+  const first = inside[0];
+  const last = inside[inside.length - 1];
+  if (!first || !last || last.at <= first.at) return 0;
+  return ((last.presented - first.presented) * 1000) / (last.at - first.at);
+}
+
+export const median = (values: number[]): number => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
