@@ -9,6 +9,7 @@ import type { EncoderStats } from '../src/runtime/encoder-messages.js';
 import { VideoEncoder } from '../src/runtime/video-encoder.js';
 import { TitleProcess } from '../src/runtime/title-process.js';
 import { VirtualDisplay } from '../src/runtime/virtual-display.js';
+import { forwardKeyFrameRequests } from '../src/session/keyframe-requests.js';
 import { loadTitles } from '../src/titles/title-catalog.js';
 import { isAlive } from '../../e2e/src/process-tree.js';
 
@@ -56,6 +57,7 @@ describe('VideoEncoder (GStreamer, steered on stdin)', () => {
             payloadType: PT,
             clockRate: 90000,
             parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
+            rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
           },
         ],
         encodings: [{ ssrc }],
@@ -140,6 +142,29 @@ describe('VideoEncoder (GStreamer, steered on stdin)', () => {
     const answeredMs = (keyframesAt[seen] ?? Infinity) - askedAt;
     expect(answeredMs).toBeLessThan(1500);
     expect(keyframesAt.length).toBe(seen + 1);
+  }, 30_000);
+
+  it('answers a viewer’s keyframe request that mediasoup passes to the producer (PLI)', async () => {
+    const viewer = await media.router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: true,
+      comedia: false,
+    });
+    try {
+      await viewer.connect({ ip: '127.0.0.1', port: 9 });
+      const consumer = await viewer.consume({ producerId: producer.id, rtpCapabilities: media.router.rtpCapabilities });
+      await forwardKeyFrameRequests(producer, encoder, logger);
+      // That set the producer's trace types to PLI/FIR: add back the keyframes this test counts.
+      await producer.enableTraceEvent(['pli', 'fir', 'keyframe']);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const askedAt = Date.now();
+      const seen = keyframesAt.length;
+      await consumer.requestKeyFrame();
+      await expect.poll(() => keyframesAt.length, { timeout: 3000, interval: 20 }).toBeGreaterThan(seen);
+      expect((keyframesAt[seen] ?? Infinity) - askedAt).toBeLessThan(1500);
+    } finally {
+      viewer.close();
+    }
   }, 30_000);
 
   it('scales the picture and lowers its rate on command, opening the new format with a keyframe', async () => {

@@ -72,8 +72,24 @@ async function removeStaleLabs(): Promise<void> {
   }
 }
 
+/**
+ * The delay lines run under real-time scheduling where the kernel allows it: on a loaded machine a
+ * normal process is scheduled tens of ms late now and then, which smears the packets of a
+ * bandwidth probe over time (the estimator then measures a link far slower than it is) and adds
+ * jitter no real link of that delay has.
+ */
+async function realtimePrefix(): Promise<string[]> {
+  try {
+    await run('chrt', ['--fifo', '10', 'true']);
+    return ['chrt', '--fifo', '10'];
+  } catch {
+    return [];
+  }
+}
+
 export async function createNetLab(): Promise<NetLab> {
   await removeStaleLabs();
+  const realtime = await realtimePrefix();
   // A random /16 in 10.200-249 and names tagged with this process: two labs never collide.
   const net = `10.${randomInt(200, 250)}`;
   const tag = String(process.pid);
@@ -97,7 +113,7 @@ export async function createNetLab(): Promise<NetLab> {
     const oneWay = String(rttMs / 2);
     const line = spawn(
       'setpriv',
-      ['--pdeathsig', 'KILL', '--', 'python3', DELAY_LINE, hostIf, nodeIf, oneWay, oneWay],
+      ['--pdeathsig', 'KILL', '--', ...realtime, 'python3', DELAY_LINE, hostIf, nodeIf, oneWay, oneWay],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -142,6 +158,23 @@ export async function createNetLab(): Promise<NetLab> {
         );
       },
       uncap: async () => {
+        // Deleting the qdisc would drop what it holds, a burst of loss a freed link never shows:
+        // open it wide first, let the queue drain, then remove it.
+        await tc(
+          'qdisc',
+          'change',
+          'dev',
+          nodeIf,
+          'root',
+          'tbf',
+          'rate',
+          '1gbit',
+          'burst',
+          '1mbit',
+          'latency',
+          '100ms',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
         await tc('qdisc', 'del', 'dev', nodeIf, 'root');
       },
     };

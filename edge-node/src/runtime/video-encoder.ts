@@ -18,10 +18,11 @@ export const KEYFRAME_MIN_INTERVAL_MS = 250;
 export const KEYFRAME_SAFETY_INTERVAL_S = 5;
 /**
  * x264's rate-control buffer. A frame can be at most this much of a second's bitrate, so a
- * keyframe reaches the link as a burst of at most ~1/6 s of it — short enough for the queue of
- * a bottleneck link (100 ms plus its burst at a 2 Mbit/s cap) to hold most of it.
+ * keyframe reaches the link as a burst of at most 100 ms of it — what the queue of a
+ * bottleneck link (commonly 100 ms deep) holds. P-frames are far smaller; keyframes are rare
+ * now (on request, and a safety net every 5 s), so their lower quality costs little.
  */
-export const VBV_MS = 167;
+export const VBV_MS = 100;
 
 export interface VideoEncoderOptions {
   display: string;

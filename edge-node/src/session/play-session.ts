@@ -216,6 +216,12 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     });
     this.transports.set(transport.id, transport);
     this.directions.set(direction, transport.id);
+    if (direction === 'recv') {
+      // The viewer's consumer becomes active only now: a keyframe before this was dropped for it.
+      transport.on('dtlsstatechange', (state) => {
+        if (state === 'connected') this.encoder?.requestKeyFrame();
+      });
+    }
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -260,8 +266,12 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     const consumer = this.consumers.get(consumerId);
     if (!consumer) throw makeError(ErrorCode.INVALID_MESSAGE, 'no such consumer in this session');
     await consumer.resume();
-    // mediasoup turns this into a PLI on the producer, which the encoder answers with a keyframe.
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    // The viewer's first picture: straight from the encoder (mediasoup drops a request made while
+    // the transport is still connecting), and through mediasoup as a PLI for good measure.
+    if (consumer.kind === 'video') {
+      this.encoder?.requestKeyFrame();
+      await consumer.requestKeyFrame();
+    }
   }
 
   async produceData(

@@ -6,7 +6,10 @@ export interface LinkReport {
   atMs: number;
   /** mediasoup's transport-cc bandwidth estimate for the whole transport (bit/s). */
   availableBps?: number | undefined;
-  /** Fraction of the video packets the viewer's last receiver report counted lost, 0–1. */
+  /**
+   * Fraction of the video packets the viewer lost, 0–1: from its receiver reports, or from the
+   * share of packets it asked to have retransmitted (NACK), which comes sooner.
+   */
   fractionLost?: number | undefined;
 }
 
@@ -22,6 +25,13 @@ export interface QualityControllerOptions {
   headroom?: number;
   /** A drop smaller than this fraction is ignored (hysteresis). */
   downBand?: number;
+  /**
+   * Within `downIntervalMs` the bitrate falls to no less than this fraction of where it was: a
+   * real collapse shows in the next reports too, while a single wild reading — the estimator
+   * has said 44 kbit/s for a moment on a link carrying 2 Mbit/s — costs only a step.
+   */
+  maxDownStep?: number;
+  downIntervalMs?: number;
   /** A rise smaller than this fraction is ignored (hysteresis). */
   upBand?: number;
   /** An increase multiplies the bitrate by this, or goes halfway to the target if that is more. */
@@ -35,11 +45,24 @@ export interface QualityControllerOptions {
    */
   upWindowMs?: number;
   holdAfterDecreaseMs?: number;
-  /** Receiver-reported loss at or above this cuts the bitrate (by half the loss) … */
+  /**
+   * After a cut, the bitrate that proved too much is remembered this long (or until the
+   * estimate allows half as much again): the climb goes quickly to `kneeFraction` of it, then by
+   * at most `kneeStep` at a time (where the link choked last time it is probed gently, so a
+   * capped link sees a shallow saw, not one congestion — and one freeze risk — after every
+   * quick climb).
+   */
+  congestionMemoryMs?: number;
+  kneeFraction?: number;
+  kneeStep?: number;
+  /**
+   * Loss at or above this cuts the bitrate to what still arrives, times `headroom` (a link
+   * that drops 30 % of 3 Mbit/s carries about 2.1) …
+   */
   lossCut?: number;
   /** … and at or above this forbids any increase. */
   lossHold?: number;
-  /** Least time between two cuts for loss (receiver reports come about once a second). */
+  /** Least time between two cuts for loss (the loss of one moment is reported for a while). */
   lossIntervalMs?: number;
   /** Below this many bits per pixel per frame the picture moves down a rung (smaller or slower) … */
   minBitsPerPixel?: number;
@@ -61,11 +84,16 @@ const DEFAULTS = {
   reservedKbps: 0,
   headroom: 0.85,
   downBand: 0.05,
+  maxDownStep: 0.5,
+  downIntervalMs: 500,
   upBand: 0.1,
   upStep: 1.3,
   upIntervalMs: 1500,
   upWindowMs: 2000,
   holdAfterDecreaseMs: 3000,
+  congestionMemoryMs: 10_000,
+  kneeFraction: 0.9,
+  kneeStep: 1.15,
   lossCut: 0.1,
   lossHold: 0.02,
   lossIntervalMs: 1000,
@@ -81,12 +109,15 @@ const DEFAULTS = {
  *
  * - The target is a fraction (`headroom`) of the bandwidth estimate, less the sound's share,
  *   clamped to [min, max].
- * - Down fast: a target below the current bitrate (beyond a small band) applies at once,
- *   and reported loss cuts further, by half the lost fraction.
+ * - Down fast: a target below the current bitrate (beyond a small band) applies at once, at
+ *   most halving it per `downIntervalMs`; reported loss cuts to what still arrives (times
+ *   `headroom`).
  * - Up slowly: only above a band, no sooner than `upIntervalMs` after the last change and
- *   `holdAfterDecreaseMs` after the last cut, never while loss is reported, and by at most
- *   `upStep` at a time. (mediasoup's estimate itself rises only so far above what is sent,
- *   so the two climb together.)
+ *   `holdAfterDecreaseMs` after the last cut, never while loss is reported, following the
+ *   lowest estimate of the last `upWindowMs` (a passing overshoot is ignored), by `upStep` or
+ *   halfway to that target, whichever is more; for `congestionMemoryMs` after a cut, quickly
+ *   only to `kneeFraction` of the bitrate that choked, then by `kneeStep`. (mediasoup's
+ *   estimate itself rises only so far above what is sent, so the two climb together.)
  * - A ladder of formats: when the bitrate leaves too few bits per pixel for the current size
  *   and rate, the encoder drops to a smaller size (then a lower rate); it climbs back one rung
  *   at a time, when the rung above would get clearly more than the minimum, and not sooner
@@ -101,6 +132,11 @@ export class QualityController {
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
   private lastRungChangeAt = Number.NEGATIVE_INFINITY;
   private lastLossCutAt = Number.NEGATIVE_INFINITY;
+  /** The bitrate when the current `downIntervalMs` window of decreases began, and when that was. */
+  private downFromKbps = 0;
+  private downWindowAt = Number.NEGATIVE_INFINITY;
+  /** The bitrate the last congestion episode started from. */
+  private congestedKbps = 0;
   private readonly estimates: { at: number; kbps: number }[] = [];
 
   constructor(options: QualityControllerOptions) {
@@ -138,8 +174,8 @@ export class QualityController {
     let reason: QualityDecision['reason'] = 'estimate';
     // One receiver report is read by several polls: cut for it once.
     const lossCut = loss >= o.lossCut && now - this.lastLossCutAt >= o.lossIntervalMs;
-    if (lossCut && current * (1 - loss / 2) < target) {
-      target = current * (1 - loss / 2);
+    if (lossCut && current * (1 - loss) * o.headroom < target) {
+      target = current * (1 - loss) * o.headroom;
       reason = 'loss';
       this.lastLossCutAt = now;
     }
@@ -149,16 +185,31 @@ export class QualityController {
 
     let next = current;
     if (target < current * (1 - o.downBand)) {
-      next = target;
-      this.lastDecreaseAt = now;
+      if (now - this.downWindowAt >= o.downIntervalMs) {
+        this.downFromKbps = current;
+        this.downWindowAt = now;
+      }
+      next = Math.min(current, Math.max(target, Math.round(this.downFromKbps * o.maxDownStep), o.minKbps));
+      if (next < current) {
+        if (now - this.lastDecreaseAt >= o.holdAfterDecreaseMs) this.congestedKbps = current;
+        this.lastDecreaseAt = now;
+      }
     } else if (
       (upTarget > current * (1 + o.upBand) || (upTarget === o.maxKbps && current < upTarget)) &&
       loss < o.lossHold &&
       now - this.lastChangeAt >= o.upIntervalMs &&
       now - this.lastDecreaseAt >= o.holdAfterDecreaseMs
     ) {
-      // At least `upStep`, or halfway to what the estimate has held for the whole window.
+      // At least `upStep`, or halfway to what the estimate has held for the whole window …
       next = Math.round(Math.min(upTarget, Math.max(current * o.upStep, (current + upTarget) / 2)));
+      // … but gently near where the link last choked.
+      // (Forgotten early when even the lowest recent estimate leaves far more room: the link changed.)
+      const knee = this.congestedKbps * o.kneeFraction;
+      const remembered = now - this.lastDecreaseAt < o.congestionMemoryMs && upTarget < this.congestedKbps * 1.5;
+      if (remembered && next > knee) {
+        next = Math.round(Math.max(Math.min(next, knee), Math.min(next, current * o.kneeStep)));
+      }
+      if (next <= current) next = current;
       reason = 'recovery';
     }
 
