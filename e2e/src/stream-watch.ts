@@ -85,13 +85,18 @@ export function longestFreezeMs(frames: PresentedFrame[], from: number, to: numb
   return Math.max(longest, to - last);
 }
 
-/** Frames presented per second over [from, to), from the browser's own presented-frame count. */
+/**
+ * Frames presented per second of [from, to), by the browser's own presented-frame count (which
+ * also counts frames whose callbacks were merged): the frames presented after the last one before
+ * the window, up to the last one inside it, over the window's whole length.
+ */
 export function presentedFps(frames: PresentedFrame[], from: number, to: number): number {
   const inside = framesIn(frames, from, to);
-  const first = inside[0];
   const last = inside[inside.length - 1];
-  if (!first || !last || last.at <= first.at) return 0;
-  return ((last.presented - first.presented) * 1000) / (last.at - first.at);
+  if (!last || to <= from) return 0;
+  const before = frames.filter((frame) => frame.at < from).at(-1);
+  const base = before ? before.presented : (inside[0]?.presented ?? last.presented) - 1;
+  return ((last.presented - base) * 1000) / (to - from);
 }
 
 export const median = (values: number[]): number => {

@@ -167,16 +167,16 @@ describe('QualityController', () => {
     expect(Math.max(...after)).toBe(1700);
   });
 
-  it('cuts to what still arrives when loss is reported, even when the estimate is high, once a second', () => {
+  it('cuts below what still arrives when loss is reported, even when the estimate is high, once a second', () => {
     const c = controller();
     c.update({ atMs: 0, availableBps: 4_000_000 }); // → 3400
-    // 30 % lost of 3400: about 2380 gets through; 85 % of that.
+    // 30 % lost of 3400: about 2380 gets through; 65 % of that leaves room to drain the queue.
     const decision = c.update({ atMs: 500, availableBps: 4_000_000, fractionLost: 0.3 });
-    expect(decision).toMatchObject({ reason: 'loss', settings: { bitrateKbps: 2023 } });
+    expect(decision).toMatchObject({ reason: 'loss', settings: { bitrateKbps: 1547 } });
     // The same loss read again half a second later is not a second cut …
     expect(c.update({ atMs: 1000, availableBps: 4_000_000, fractionLost: 0.3 })).toBeUndefined();
     // … loss that goes on is, a second after the first.
-    expect(c.update({ atMs: 1600, availableBps: 4_000_000, fractionLost: 0.3 })?.settings.bitrateKbps).toBe(1204);
+    expect(c.update({ atMs: 1600, availableBps: 4_000_000, fractionLost: 0.3 })?.settings.bitrateKbps).toBe(704);
     // A little loss (under 10 %) cuts nothing.
     expect(controller().update({ atMs: 0, availableBps: 8_000_000, fractionLost: 0.05 })).toBeUndefined();
   });

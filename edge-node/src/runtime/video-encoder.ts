@@ -18,11 +18,13 @@ export const KEYFRAME_MIN_INTERVAL_MS = 250;
 export const KEYFRAME_SAFETY_INTERVAL_S = 5;
 /**
  * x264's rate-control buffer. A frame can be at most this much of a second's bitrate, so a
- * keyframe reaches the link as a burst of at most 100 ms of it — what the queue of a
- * bottleneck link (commonly 100 ms deep) holds. P-frames are far smaller; keyframes are rare
- * now (on request, and a safety net every 5 s), so their lower quality costs little.
+ * keyframe reaches the link as a burst of at most 67 ms of it: it fits the queue of a
+ * bottleneck link (commonly 100 ms deep) even when that queue is half full, as it is when a
+ * viewer asks for a keyframe because the link started dropping. P-frames are far smaller (a
+ * 60 fps frame is 17 ms of bitrate); keyframes are rare (on request, and a safety net every
+ * 5 s), so their lower quality costs little.
  */
-export const VBV_MS = 100;
+export const VBV_MS = 67;
 
 export interface VideoEncoderOptions {
   display: string;

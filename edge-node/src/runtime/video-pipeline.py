@@ -5,10 +5,12 @@ The ffmpeg CLI fixes its bitrate at start and ignores keyframe requests. This is
 (x11 capture -> I420 -> x264 ultrafast/zerolatency -> RTP) as a GStreamer pipeline whose
 encoder settings can change between two frames:
 
-  ximagesrc -> videorate -> capsfilter(fps) -> videoconvertscale -> capsfilter(size, I420)
-    -> queue (leaky: drops a frame rather than queue one behind a slow encode)
+  ximagesrc -> capsfilter(fps) -> videoconvertscale -> capsfilter(size, I420)
     -> capssetter (variable frame rate) -> x264enc -> capsfilter(constrained baseline)
     -> rtph264pay -> udpsink
+
+One thread from capture to socket, as in ffmpeg: a slow encode delays the next capture rather
+than queueing frames (no latency builds up), and no frame waits for a thread hand-over.
 
 usage: video-pipeline.py DISPLAY WIDTH HEIGHT FPS BITRATE_KBPS KEYINT_FRAMES VBV_MS RTP_PORT SSRC PAYLOAD_TYPE
 
@@ -53,11 +55,11 @@ class Encoder:
         self.pipeline = Gst.parse_launch(
             f"ximagesrc name=src display-name={display} use-damage=false show-pointer=false"
             f" startx=0 starty=0 endx={int(width) - 1} endy={int(height) - 1}"
-            f" ! video/x-raw,framerate={int(fps)}/1"
-            " ! videorate name=rate drop-only=true ! capsfilter name=ratecaps"
+            # The capture rate itself: ximagesrc renegotiates when it changes (videorate would hold
+            # every frame until the next arrives, a frame of latency).
+            " ! capsfilter name=ratecaps"
             # Ladder sizes are rounded to even numbers: stretch by that pixel, no black border.
             " ! videoconvertscale add-borders=false ! capsfilter name=sizecaps"
-            " ! queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0"
             # Variable frame rate for x264: its rate control then budgets by timestamps, so the
             # stream keeps its bitrate when a busy machine captures fewer frames than asked
             # (with a fixed rate each frame gets bitrate/fps, and fewer frames send less).

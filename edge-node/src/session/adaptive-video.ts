@@ -100,17 +100,6 @@ export class AdaptiveVideo {
     this.timer ??= setInterval(() => void this.poll(), LINK_POLL_MS);
   }
 
-  /** Keeps mediasoup's estimator ceiling at PROBE_CEILING × the bitrate; a new ceiling starts a probe. */
-  private raiseCeiling(bitrateKbps: number): void {
-    const transport = this.link?.transport;
-    const ceilingBps = Math.round(Math.min(this.options.maxKbps * 1.35, bitrateKbps * PROBE_CEILING) * 1000);
-    if (!transport || transport.closed || ceilingBps === this.ceilingBps) return;
-    this.ceilingBps = ceilingBps;
-    transport
-      .setMaxOutgoingBitrate(ceilingBps)
-      .catch((error: unknown) => this.log.warn({ error: String(error), ceilingBps }, 'cannot set the probe ceiling'));
-  }
-
   close(): void {
     this.closed = true;
     clearInterval(this.timer);
@@ -187,5 +176,16 @@ export class AdaptiveVideo {
       },
       'video quality changed',
     );
+  }
+
+  /** Keeps mediasoup's estimator ceiling at PROBE_CEILING × the bitrate; a new ceiling starts a probe. */
+  private raiseCeiling(bitrateKbps: number): void {
+    const transport = this.link?.transport;
+    const ceilingBps = Math.round(Math.min(this.options.maxKbps * 1.35, bitrateKbps * PROBE_CEILING) * 1000);
+    if (!transport || transport.closed || ceilingBps === this.ceilingBps) return;
+    this.ceilingBps = ceilingBps;
+    transport
+      .setMaxOutgoingBitrate(ceilingBps)
+      .catch((error: unknown) => this.log.warn({ error: String(error), ceilingBps }, 'cannot set the probe ceiling'));
   }
 }

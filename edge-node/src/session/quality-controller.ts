@@ -56,10 +56,12 @@ export interface QualityControllerOptions {
   kneeFraction?: number;
   kneeStep?: number;
   /**
-   * Loss at or above this cuts the bitrate to what still arrives, times `headroom` (a link
-   * that drops 30 % of 3 Mbit/s carries about 2.1) …
+   * Loss at or above this cuts the bitrate to `lossDrain` of what still arrives (a link that
+   * drops 30 % of 3 Mbit/s carries about 2.1): below the link, by enough to carry the
+   * retransmissions the loss asks for and to drain the queue that built up …
    */
   lossCut?: number;
+  lossDrain?: number;
   /** … and at or above this forbids any increase. */
   lossHold?: number;
   /** Least time between two cuts for loss (the loss of one moment is reported for a while). */
@@ -95,6 +97,7 @@ const DEFAULTS = {
   kneeFraction: 0.9,
   kneeStep: 1.15,
   lossCut: 0.1,
+  lossDrain: 0.65,
   lossHold: 0.02,
   lossIntervalMs: 1000,
   minBitsPerPixel: 0.04,
@@ -110,8 +113,8 @@ const DEFAULTS = {
  * - The target is a fraction (`headroom`) of the bandwidth estimate, less the sound's share,
  *   clamped to [min, max].
  * - Down fast: a target below the current bitrate (beyond a small band) applies at once, at
- *   most halving it per `downIntervalMs`; reported loss cuts to what still arrives (times
- *   `headroom`).
+ *   most halving it per `downIntervalMs`; reported loss cuts to `lossDrain` of what still
+ *   arrives.
  * - Up slowly: only above a band, no sooner than `upIntervalMs` after the last change and
  *   `holdAfterDecreaseMs` after the last cut, never while loss is reported, following the
  *   lowest estimate of the last `upWindowMs` (a passing overshoot is ignored), by `upStep` or
@@ -174,8 +177,8 @@ export class QualityController {
     let reason: QualityDecision['reason'] = 'estimate';
     // One receiver report is read by several polls: cut for it once.
     const lossCut = loss >= o.lossCut && now - this.lastLossCutAt >= o.lossIntervalMs;
-    if (lossCut && current * (1 - loss) * o.headroom < target) {
-      target = current * (1 - loss) * o.headroom;
+    if (lossCut && current * (1 - loss) * o.lossDrain < target) {
+      target = current * (1 - loss) * o.lossDrain;
       reason = 'loss';
       this.lastLossCutAt = now;
     }
