@@ -6,11 +6,16 @@ The ffmpeg CLI fixes its bitrate at start and ignores keyframe requests. This is
 encoder settings can change between two frames:
 
   ximagesrc -> capsfilter(fps) -> videoconvertscale -> capsfilter(size, I420)
-    -> capssetter (variable frame rate) -> x264enc -> capsfilter(constrained baseline)
-    -> rtph264pay -> udpsink
+    -> x264enc -> capsfilter(constrained baseline) -> rtph264pay -> udpsink
 
 One thread from capture to socket, as in ffmpeg: a slow encode delays the next capture rather
 than queueing frames (no latency builds up), and no frame waits for a thread hand-over.
+
+x264 gives each frame bitrate/fps bits, so a busy machine that captures fewer frames than asked
+would send less than asked: once a second the bitrate handed to x264 is scaled by the frames
+that were missing (and its VBV, in ms, down by as much, so that no frame grows as a burst on the
+link). x264's variable-frame-rate mode would budget by timestamps instead, but it holds every
+frame until the next one arrives to learn its duration: a frame of latency.
 
 usage: video-pipeline.py DISPLAY WIDTH HEIGHT FPS BITRATE_KBPS KEYINT_FRAMES VBV_MS RTP_PORT SSRC PAYLOAD_TYPE
 
@@ -36,6 +41,8 @@ from gi.repository import GLib, Gst, GstVideo  # noqa: E402
 MAX_SIDE = 8192
 MAX_FPS = 240
 MAX_KBPS = 100_000
+# x264's bitrate is raised at most this much to make up for frames a busy machine did not capture.
+MAX_COMPENSATION = 3.0
 
 
 def say(message: dict) -> None:
@@ -51,6 +58,9 @@ class Encoder:
     def __init__(self, argv: list[str]) -> None:
         display, width, height, fps, kbps, keyint, vbv_ms, port, ssrc, pt = argv
         self.width, self.height, self.fps, self.kbps = int(width), int(height), int(fps), int(kbps)
+        self.vbv_ms = int(vbv_ms)
+        self.encoded_rate = float(fps)
+        self.compensation = 1.0
         self.capture = (int(width), int(height), int(fps))
         self.pipeline = Gst.parse_launch(
             f"ximagesrc name=src display-name={display} use-damage=false show-pointer=false"
@@ -60,10 +70,6 @@ class Encoder:
             " ! capsfilter name=ratecaps"
             # Ladder sizes are rounded to even numbers: stretch by that pixel, no black border.
             " ! videoconvertscale add-borders=false ! capsfilter name=sizecaps"
-            # Variable frame rate for x264: its rate control then budgets by timestamps, so the
-            # stream keeps its bitrate when a busy machine captures fewer frames than asked
-            # (with a fixed rate each frame gets bitrate/fps, and fewer frames send less).
-            " ! capssetter replace=false caps=video/x-raw,framerate=0/1"
             f" ! x264enc name=enc tune=zerolatency speed-preset=ultrafast bitrate={int(kbps)}"
             f" key-int-max={int(keyint)} vbv-buf-capacity={int(vbv_ms)}"
             " ! video/x-h264,profile=constrained-baseline"
@@ -86,6 +92,11 @@ class Encoder:
 
     def apply_format(self, width: int, height: int, fps: int) -> None:
         self.width, self.height, self.fps = even(width), even(height), fps
+        # A new rate starts without compensation: the old frame count says nothing about it.
+        self.encoded_rate = float(fps)
+        if self.compensation != 1.0:
+            self.compensation = 1.0
+            self.apply_bitrate()
         rate = Gst.Caps.from_string(f"video/x-raw,framerate={fps}/1")
         size = Gst.Caps.from_string(
             f"video/x-raw,format=I420,width={self.width},height={self.height},pixel-aspect-ratio=1/1"
@@ -118,8 +129,21 @@ class Encoder:
         self.exit_code = code
         self.loop.quit()
 
+    def apply_bitrate(self) -> None:
+        self.encoder.set_property("bitrate", max(1, round(self.kbps * self.compensation)))
+        self.encoder.set_property("vbv-buf-capacity", max(1, round(self.vbv_ms / self.compensation)))
+
+    def compensate(self, encoded: int) -> None:
+        """Scales x264's bitrate by the frames a busy machine did not capture (see the module doc)."""
+        self.encoded_rate = 0.5 * self.encoded_rate + 0.5 * encoded
+        factor = min(MAX_COMPENSATION, max(1.0, self.fps / max(self.encoded_rate, 1.0)))
+        if abs(factor - self.compensation) > 0.05 * self.compensation:
+            self.compensation = factor
+            self.apply_bitrate()
+
     def report(self) -> bool:
         counts, self.counts = self.counts, {"captured": 0, "encoded": 0, "keyframes": 0, "bytes": 0}
+        self.compensate(counts["encoded"])
         say(
             {
                 "type": "stats",
@@ -142,7 +166,7 @@ class Encoder:
                 if not isinstance(kbps, int) or not 1 <= kbps <= MAX_KBPS:
                     raise ValueError(f"kbps must be an integer from 1 to {MAX_KBPS}")
                 self.kbps = kbps
-                self.encoder.set_property("bitrate", kbps)
+                self.apply_bitrate()
             elif kind == "format":
                 width, height, fps = message.get("width"), message.get("height"), message.get("fps")
                 if not all(isinstance(v, int) for v in (width, height, fps)):
@@ -184,7 +208,7 @@ def main() -> int:
         sys.stderr.write(__doc__ or "")
         return 2
     Gst.init(None)
-    missing = [name for name in ("ximagesrc", "videoconvertscale", "capssetter", "x264enc", "rtph264pay", "udpsink")
+    missing = [name for name in ("ximagesrc", "videoconvertscale", "x264enc", "rtph264pay", "udpsink")
                if Gst.ElementFactory.find(name) is None]
     if missing:
         sys.stderr.write(f"video-pipeline: GStreamer elements missing: {', '.join(missing)}\n")
