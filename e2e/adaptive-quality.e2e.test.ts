@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCapScenario, type CapScenarioResult } from './src/cap-scenario.js';
 import { summarize, timeline } from './src/cap-report.js';
-import { longestFreezeMs, presentedFps } from './src/stream-watch.js';
+import { longestFreezeMs, presentedFps } from './src/stream-measures.js';
 
 const CAP_KBIT = 2000;
 /** Time the edge gets to notice the cap and settle below it before fps is held to account. */

@@ -1,5 +1,5 @@
 import type { CapScenarioResult, Window } from './cap-scenario.js';
-import { framesIn, longestFreezeMs, median, presentedFps } from './stream-watch.js';
+import { framesIn, longestFreezeMs, median, presentedFps } from './stream-measures.js';
 
 /** What one second of a capped run looked like to the player, and what the edge was sending then. */
 export interface TimelineRow {

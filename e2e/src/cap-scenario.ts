@@ -1,7 +1,8 @@
 import { startBroker, type BrokerStack, type LogLine } from '../../scripts/local-stack.js';
 import { launchBrowser, type Browser } from './browser.js';
 import { createNetLab, type NetLab } from './netlab/net-lab.js';
-import { takeRecord, watchStream, type OverlaySample, type PresentedFrame } from './stream-watch.js';
+import type { OverlaySample, PresentedFrame } from './stream-measures.js';
+import { takeRecord, watchStream } from './stream-watch.js';
 
 export interface CapScenarioOptions {
   /** The cap on what the edge sends to the browser (kbit/s). */

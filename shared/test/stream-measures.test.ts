@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { longestFreezeMs, presentedFps, type PresentedFrame } from '../../e2e/src/stream-watch.js';
+import { longestFreezeMs, presentedFps, type PresentedFrame } from '../../e2e/src/stream-measures.js';
 
 /** Frames every `stepMs` from `fromMs` to before `toMs`, numbered on from `firstPresented`. */
 function frames(fromMs: number, toMs: number, stepMs: number, firstPresented = 1): PresentedFrame[] {
