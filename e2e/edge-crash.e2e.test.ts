@@ -26,7 +26,8 @@ describe('an edge node killed mid-session', () => {
 
     const processes = descendants(stack.edge.pid ?? -1);
     const names = processes.map((p) => p.name);
-    for (const expected of ['Xvfb', 'ffmpeg', 'pulseaudio', 'mediasoup-worker']) expect(names).toContain(expected);
+    for (const expected of ['Xvfb', 'python3', 'ffmpeg', 'pulseaudio', 'mediasoup-worker'])
+      expect(names).toContain(expected);
     // The probe beeps through pacat, into the session's sound server.
     expect(names).toContain('pacat');
     expect(processes.some((p) => p.args.includes('color-flip.mjs'))).toBe(true);

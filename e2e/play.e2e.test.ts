@@ -6,7 +6,7 @@ import { decodedFrames, pictureDifference, sceneChange, snapshot } from './src/v
 
 /**
  * A player in real Chromium plays Chromium B.S.U. through the real stack: broker and edge
- * node as separate processes, Xvfb, the game, ffmpeg/x264, the mediasoup worker, WebRTC.
+ * node as separate processes, Xvfb, the game, GStreamer/x264, the mediasoup worker, WebRTC.
  */
 describe('playing a real game in the browser', () => {
   let stack: LocalStack;
@@ -23,7 +23,9 @@ describe('playing a real game in the browser', () => {
   });
 
   const sessionProcesses = (): ProcessInfo[] =>
-    descendants(stack.edge.pid ?? -1).filter((p) => ['Xvfb', 'chromium-bsu', 'ffmpeg', 'pulseaudio'].includes(p.name));
+    descendants(stack.edge.pid ?? -1).filter((p) =>
+      ['Xvfb', 'chromium-bsu', 'ffmpeg', 'python3', 'pulseaudio'].includes(p.name),
+    );
 
   async function startPlaying(): Promise<void> {
     const { page } = browser;
@@ -110,8 +112,8 @@ describe('playing a real game in the browser', () => {
   it('ending the session stops every process it started', async () => {
     const { page } = browser;
     const running = sessionProcesses();
-    // The game, the display, the video and audio encoders, and the session's sound server.
-    expect(running.map((p) => p.name).sort()).toEqual(['Xvfb', 'chromium-bsu', 'ffmpeg', 'ffmpeg', 'pulseaudio']);
+    // The game, the display, the video (python3: GStreamer) and audio (ffmpeg) encoders, and the session's sound server.
+    expect(running.map((p) => p.name).sort()).toEqual(['Xvfb', 'chromium-bsu', 'ffmpeg', 'pulseaudio', 'python3']);
     await page.getByRole('button', { name: 'End session' }).click();
     await page.waitForSelector('body[data-state="ended"]');
     expect(await page.getByRole('status').textContent()).toBe('You ended the session.');

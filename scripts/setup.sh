@@ -12,6 +12,7 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 PACKAGES=(
   xvfb xdotool x11-utils ffmpeg chromium chromium-bsu supertux redis-server procps iproute2 util-linux patch docker-compose
   pulseaudio pulseaudio-utils libasound2-plugins
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   fonts-dejavu-core
   xserver-xorg-core xserver-xorg-video-dummy
   meson ninja-build pkg-config g++ python3

@@ -88,7 +88,7 @@ function cpuOf(rootPid: number): Record<string, string> {
   // %CPU over each process's lifetime is misleading; sample 3 s of top instead.
   const out = execFileSync('top', ['-b', '-d', '3', '-n', '2', '-w', '200'], { encoding: 'utf8' });
   const last = out.slice(out.lastIndexOf('PID'));
-  const wanted = ['chromium', 'ffmpeg', 'mediasoup-worker', 'Xvfb', 'chromium-bsu', 'node'];
+  const wanted = ['chromium', 'python3', 'ffmpeg', 'mediasoup-worker', 'Xvfb', 'chromium-bsu', 'node'];
   const usage: Record<string, number> = {};
   for (const line of last.split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);

@@ -107,6 +107,14 @@ export const EdgeConfigSchema = z.object({
     .int()
     .min(1000)
     .default(12 * 60 * 60 * 1000),
+  /**
+   * ADAPTIVE_VIDEO: `on` (default) follows each player's link with the encoder's bitrate, and
+   * when that runs low its picture size and rate; `off` streams every title at its fixed budget.
+   */
+  adaptiveVideo: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((value) => value === 'on'),
   /** LOG_LEVEL: pino level. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
@@ -144,6 +152,7 @@ const ENV_NAMES: Record<keyof EdgeConfig, string> = {
   reconnectGraceMs: 'RECONNECT_GRACE_MS',
   spectatorsPerSession: 'SPECTATORS_PER_SESSION',
   watchLinkTtlMs: 'WATCH_LINK_TTL_MS',
+  adaptiveVideo: 'ADAPTIVE_VIDEO',
   logLevel: 'LOG_LEVEL',
 };
 

@@ -129,6 +129,7 @@ export function createEdgeNode({ config, logger, progress }: EdgeNodeDeps): Edge
       rtcListenIp: config.rtcListenIp,
       rtcAnnouncedAddress: config.rtcAnnouncedAddress,
       media: machine?.paths,
+      adaptiveVideo: config.adaptiveVideo,
     });
     sessions.set(session.id, session);
     grace.register(session, { ticket, playerKey: payload.playerKey }, socketId, displace);

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { chooseEncodePath, testNvencEncode } from '../src/runtime/encode-path.js';
 import { probeMediaPaths } from '../src/runtime/media-paths.js';
-import { videoCodecArgs } from '../src/runtime/video-encoder.js';
+import { videoCodecArgs } from '../src/runtime/ffmpeg-video.js';
 import type { EncoderProbe } from '../src/telemetry/encoder-probe.js';
 import { parseNvidiaSmiXml, type GpuProbe } from '../src/telemetry/gpu-probe.js';
 

@@ -15,8 +15,8 @@ const TITLES_DIR = join(fileURLToPath(import.meta.url), '../../titles');
 
 /**
  * A session's sound, end to end on the edge: the real mediasoup worker, Xvfb, the probe
- * title, the video encoder, and — unless the manifest turns it off — PulseAudio and the
- * Opus encoder producing into the router.
+ * title, the video encoder (python3: a GStreamer pipeline), and — unless the manifest turns it
+ * off — PulseAudio and the Opus encoder (ffmpeg) producing into the router.
  */
 describe('a play session’s audio', () => {
   let media: MediaWorker;
@@ -62,7 +62,7 @@ describe('a play session’s audio', () => {
     await session.start();
     media.router.observer.off('newtransport', watch);
     try {
-      expect(names(session.pids)).toEqual(['ffmpeg', 'ffmpeg', 'node', 'pulseaudio']);
+      expect(names(session.pids)).toEqual(['ffmpeg', 'node', 'pulseaudio', 'python3']);
       await session.createTransport('recv');
       const consumers = await session.consume(media.router.rtpCapabilities);
       expect(consumers.map((c) => c.kind)).toEqual(['video', 'audio']);
@@ -99,7 +99,7 @@ describe('a play session’s audio', () => {
     const session = newSession(false);
     await session.start();
     try {
-      expect(names(session.pids)).toEqual(['ffmpeg', 'node']);
+      expect(names(session.pids)).toEqual(['node', 'python3']);
       await session.createTransport('recv');
       expect((await session.consume(media.router.rtpCapabilities)).map((c) => c.kind)).toEqual(['video']);
       expect(descendants(process.pid).filter((p) => p.name === 'pulseaudio')).toEqual([]);

@@ -22,7 +22,7 @@ async function dirWith(files: Record<string, string>): Promise<string> {
 describe('loadTitles', () => {
   it('loads the sample titles shipped with the edge node', async () => {
     const titles = await loadTitles(join(import.meta.dirname, '..', 'titles'));
-    expect([...titles.keys()].sort()).toEqual(['chromium-bsu', 'latency-probe', 'supertux2']);
+    expect([...titles.keys()].sort()).toEqual(['chromium-bsu', 'latency-probe', 'motion-test', 'supertux2']);
   });
 
   it('offers only the titles asked for', async () => {

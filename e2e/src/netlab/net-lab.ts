@@ -19,12 +19,21 @@ export interface DelayedNode {
   rttMs: number;
   /** Prefix that runs a command inside the namespace. */
   wrap(command: string[]): string[];
+  /**
+   * Caps what the node sends towards this side (its media to the browser) with a token bucket
+   * (`tc tbf`) on the node's end of the link: `rateKbit`, a burst of 32 kbit and at most 100 ms
+   * of queue, like a slow access link. Replaces an earlier cap.
+   */
+  cap(rateKbit: number): Promise<void>;
+  /** Lifts the cap. */
+  uncap(): Promise<void>;
 }
 
 /**
  * A small network of namespaces on this machine: each node sits behind a link with a
- * fixed round-trip delay (`tc netem` is missing from this kernel, see delay-line.py),
- * and a service address on this namespace's loopback that every node can reach.
+ * fixed round-trip delay (`tc netem` is missing from this kernel, see delay-line.py) and,
+ * on demand, a bandwidth cap (`tc tbf`, which it has), and a service address on this
+ * namespace's loopback that every node can reach.
  * Only root can build it; everything it makes is removed by close().
  */
 export interface NetLab {
@@ -63,8 +72,24 @@ async function removeStaleLabs(): Promise<void> {
   }
 }
 
+/**
+ * The delay lines run under real-time scheduling where the kernel allows it: on a loaded machine a
+ * normal process is scheduled tens of ms late now and then, which smears the packets of a
+ * bandwidth probe over time (the estimator then measures a link far slower than it is) and adds
+ * jitter no real link of that delay has.
+ */
+async function realtimePrefix(): Promise<string[]> {
+  try {
+    await run('chrt', ['--fifo', '10', 'true']);
+    return ['chrt', '--fifo', '10'];
+  } catch {
+    return [];
+  }
+}
+
 export async function createNetLab(): Promise<NetLab> {
   await removeStaleLabs();
+  const realtime = await realtimePrefix();
   // A random /16 in 10.200-249 and names tagged with this process: two labs never collide.
   const net = `10.${randomInt(200, 250)}`;
   const tag = String(process.pid);
@@ -88,7 +113,7 @@ export async function createNetLab(): Promise<NetLab> {
     const oneWay = String(rttMs / 2);
     const line = spawn(
       'setpriv',
-      ['--pdeathsig', 'KILL', '--', 'python3', DELAY_LINE, hostIf, nodeIf, oneWay, oneWay],
+      ['--pdeathsig', 'KILL', '--', ...realtime, 'python3', DELAY_LINE, hostIf, nodeIf, oneWay, oneWay],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -108,12 +133,50 @@ export async function createNetLab(): Promise<NetLab> {
     await ip('-n', namespace, 'addr', 'add', nodeIp, 'peer', hostIp, 'dev', nodeIf);
     await ip('-n', namespace, 'link', 'set', nodeIf, 'up');
     await ip('-n', namespace, 'route', 'add', 'default', 'dev', nodeIf);
+    const tc = (...args: string[]): Promise<unknown> => run('ip', ['netns', 'exec', namespace, 'tc', ...args]);
     return {
       namespace,
       nodeIp,
       hostIp,
       rttMs,
       wrap: (command) => ['ip', 'netns', 'exec', namespace, ...command],
+      cap: async (rateKbit) => {
+        if (!(rateKbit > 0)) throw new RangeError(`a cap needs a positive rate, got ${rateKbit}`);
+        await tc(
+          'qdisc',
+          'replace',
+          'dev',
+          nodeIf,
+          'root',
+          'tbf',
+          'rate',
+          `${rateKbit}kbit`,
+          'burst',
+          '32kbit',
+          'latency',
+          '100ms',
+        );
+      },
+      uncap: async () => {
+        // Deleting the qdisc would drop what it holds, a burst of loss a freed link never shows:
+        // open it wide first, let the queue drain, then remove it.
+        await tc(
+          'qdisc',
+          'change',
+          'dev',
+          nodeIf,
+          'root',
+          'tbf',
+          'rate',
+          '1gbit',
+          'burst',
+          '1mbit',
+          'latency',
+          '100ms',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tc('qdisc', 'del', 'dev', nodeIf, 'root');
+      },
     };
   };
 

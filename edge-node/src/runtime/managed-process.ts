@@ -17,6 +17,8 @@ export interface ManagedProcessOptions {
   logger: Logger;
   /** Extra stdio slots beyond stdin/stdout/stderr (Xvfb's -displayfd uses fd 3). */
   extraStdio?: ('pipe' | 'ignore')[];
+  /** 'pipe' to send the process commands on its stdin (default: none). */
+  stdin?: 'pipe' | 'ignore';
 }
 
 interface ManagedProcessEvents {
@@ -45,7 +47,7 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
   constructor(private readonly options: ManagedProcessOptions) {
     super();
     this.name = options.name;
-    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(options.extraStdio ?? [])];
+    const stdio: StdioOptions = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.extraStdio ?? [])];
     this.child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', options.command, ...options.args], {
       env: options.env ?? process.env,
       cwd: options.cwd,

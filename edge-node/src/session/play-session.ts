@@ -15,10 +15,12 @@ import {
 import { SessionInput } from '../input/session-input.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
 import { TitleProcess } from '../runtime/title-process.js';
-import { startVideoEncoder } from '../runtime/video-encoder.js';
-import { SessionAudio } from './session-audio.js';
+import { VideoEncoder } from '../runtime/video-encoder.js';
 import type { MediaPaths, SessionPaths } from '../runtime/media-paths.js';
 import { startSessionDisplay, type SessionDisplay } from '../runtime/session-display.js';
+import { AdaptiveVideo } from './adaptive-video.js';
+import { forwardKeyFrameRequests } from './keyframe-requests.js';
+import { AUDIO_BITRATE_KBPS, SessionAudio } from './session-audio.js';
 
 const H264_PAYLOAD_TYPE = 125;
 
@@ -33,6 +35,8 @@ export interface PlaySessionOptions {
   rtcAnnouncedAddress?: string | undefined;
   /** How to render and encode, from the machine probe (default: Xvfb and x264). */
   media?: MediaPaths | undefined;
+  /** Follow the player's link with the encoder's bitrate and format (default); false: a fixed bitrate. */
+  adaptiveVideo?: boolean | undefined;
 }
 
 interface PlaySessionEvents {
@@ -50,6 +54,9 @@ export function videoBitrateKbps(manifest: TitleManifest): number {
   return Math.round(Math.min(20_000, Math.max(1_000, kbps)));
 }
 
+/** The least the encoder is taken down to on a poor link: a blocky picture, but a moving one. */
+export const MIN_VIDEO_BITRATE_KBPS = 250;
+
 /**
  * One player's session on this edge: a private display, the title, the encoder feeding
  * the router, the player's transports, and input injection. Everything it starts it
@@ -61,7 +68,8 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
   private readonly log: Logger;
   private display: SessionDisplay | undefined;
   private title: TitleProcess | undefined;
-  private encoder: ManagedProcess | undefined;
+  private encoder: VideoEncoder | undefined;
+  private adaptive: AdaptiveVideo | undefined;
   private audio: SessionAudio | undefined;
   private input: SessionInput | undefined;
   private plainTransport: mediasoup.types.PlainTransport | undefined;
@@ -146,12 +154,12 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
 
     this.plainTransport = await router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-      // ffmpeg sends RTCP from another port; with rtcpMux it would lock the wrong
-      // remote address and RTP would be dropped (see notes/toolchain.md).
-      rtcpMux: false,
+      // The encoder sends RTP only; keyframe requests reach it through the producer's trace events.
+      rtcpMux: true,
       comedia: true,
     });
     const ssrc = randomInt(1, 2 ** 31);
+    const maxKbps = videoBitrateKbps(manifest);
     this.producer = await this.plainTransport.produce({
       kind: 'video',
       rtpParameters: {
@@ -164,26 +172,36 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
             rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
           },
         ],
-        encodings: [{ ssrc }],
+        // The consumers inherit it as the bitrate they want, so mediasoup's bandwidth
+        // estimator keeps probing up to the title's full quality after a bad spell.
+        encodings: [{ ssrc, maxBitrate: maxKbps * 1000 }],
       },
       appData: { sessionId: this.id },
     });
-    const rtcpPort = this.plainTransport.rtcpTuple?.localPort;
-    if (rtcpPort === undefined) throw new Error('PlainTransport has no RTCP port');
-    this.encoder = startVideoEncoder({
+    this.encoder = VideoEncoder.start({
       display: this.display.display,
       width,
       height,
       fps: manifest.fps,
       rtpPort: this.plainTransport.tuple.localPort,
-      rtcpPort,
       ssrc,
       payloadType: H264_PAYLOAD_TYPE,
-      bitrateKbps: videoBitrateKbps(manifest),
+      bitrateKbps: maxKbps,
       encoder: this.paths.encodePath,
       logger: this.log,
     });
-    this.watch(this.encoder, 'encoder');
+    this.watch(this.encoder.process, 'encoder');
+    await forwardKeyFrameRequests(this.producer, this.encoder, this.log);
+    if (this.options.adaptiveVideo !== false && this.encoder.steerable) {
+      this.adaptive = new AdaptiveVideo({
+        encoder: this.encoder,
+        title: { width, height, fps: manifest.fps },
+        maxKbps,
+        minKbps: MIN_VIDEO_BITRATE_KBPS,
+        reservedKbps: manifest.audio ? AUDIO_BITRATE_KBPS : 0,
+        logger: this.log,
+      });
+    }
     this.directTransport = await router.createDirectTransport();
   }
 
@@ -212,6 +230,12 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     });
     this.transports.set(transport.id, transport);
     this.directions.set(direction, transport.id);
+    if (direction === 'recv') {
+      // The viewer's consumer becomes active only now: a keyframe before this was dropped for it.
+      transport.on('dtlsstatechange', (state) => {
+        if (state === 'connected') this.encoder?.requestKeyFrame();
+      });
+    }
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -259,8 +283,11 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     else if (audio) this.log.warn('this browser cannot decode Opus; streaming the picture without sound');
     const answers: ConsumerInfo[] = [];
     for (const { id: producerId } of producers) {
-      const consumer = await this.transport(recvId).consume({ producerId, rtpCapabilities, paused: true });
+      const recv = this.transport(recvId);
+      const consumer = await recv.consume({ producerId, rtpCapabilities, paused: true });
       this.consumers.set(consumer.id, consumer);
+      // The encoder follows the player's link: the last video consumer made on this session.
+      if (producerId === producer.id) this.adaptive?.follow(recv, consumer);
       consumer.on('producerclose', () => this.consumers.delete(consumer.id));
       answers.push({ id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters });
     }
@@ -271,8 +298,12 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
     const consumer = this.consumers.get(consumerId);
     if (!consumer) throw makeError(ErrorCode.INVALID_MESSAGE, 'no such consumer in this session');
     await consumer.resume();
-    // The encoder's next keyframe is at most one GOP away; asking costs nothing.
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    // The viewer's first picture: straight from the encoder (mediasoup drops a request made while
+    // the transport is still connecting), and through mediasoup as a PLI for good measure.
+    if (consumer.kind === 'video') {
+      this.encoder?.requestKeyFrame();
+      await consumer.requestKeyFrame();
+    }
   }
 
   async produceData(
@@ -319,6 +350,7 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
   private async teardown(info: SessionEnded): Promise<void> {
     this.endInfo = info;
     this.log.info(info, 'session ending');
+    this.adaptive?.close();
     for (const transport of this.transports.values()) transport.close();
     this.directTransport?.close();
     this.plainTransport?.close();
