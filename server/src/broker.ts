@@ -20,6 +20,7 @@ import { sessionRoom } from './players/session-room.js';
 import { WaitingRoom } from './players/waiting-room.js';
 import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
 import type { CloseEpoch } from './payouts/epoch-publisher.js';
+import { closeLedgerEpoch } from './payouts/ledger-epochs.js';
 import { openPayouts, type Payouts } from './payouts/open-payouts.js';
 import type { PayoutConfig } from './payouts/payout-config.js';
 import { openStore } from './store/open-store.js';
@@ -111,7 +112,7 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
           logger,
           ...(payouts ? { payouts } : {}),
           ...(payoutConfig?.adminToken ? { adminToken: payoutConfig.adminToken } : {}),
-          closeEpoch: closeEpoch ?? (async (epoch: number) => (await usage.closeEpoch(epoch)).amounts),
+          closeEpoch: closeEpoch ?? closeLedgerEpoch(usage),
         },
       });
       const plays = new PlayRecorder({ store: studioStore, logger });

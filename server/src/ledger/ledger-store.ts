@@ -151,6 +151,8 @@ export interface LedgerStore {
    * later one.
    */
   freezeEpoch(epoch: number): Promise<EpochCredit[] | undefined>;
+  /** Whether any slot has been credited to `epoch` (open or frozen). */
+  epochHasCredits(epoch: number): Promise<boolean>;
   epochClose(epoch: number): Promise<EpochCloseRecord | undefined>;
   /** Stores the close unless one is stored already; returns the stored one. */
   saveEpochClose(record: EpochCloseRecord): Promise<EpochCloseRecord>;

@@ -188,6 +188,11 @@ export class Ledger implements SessionRecorder {
     return this.store.currentEpoch();
   }
 
+  /** Whether any slot has been credited to `epoch`. */
+  epochHasCredits(epoch: number): Promise<boolean> {
+    return this.store.epochHasCredits(epoch);
+  }
+
   /**
    * Closes `epoch` (default: the open one): its verified credits are frozen (later verdicts
    * go to the next epoch), priced with the rate card and fee in force now, and added to each

@@ -135,6 +135,10 @@ export class MemoryLedger implements LedgerStore {
     return Promise.resolve([...(this.credits.get(epoch)?.values() ?? [])].map((credit) => ({ ...credit })));
   }
 
+  epochHasCredits(epoch: number): Promise<boolean> {
+    return Promise.resolve((this.credits.get(epoch)?.size ?? 0) > 0);
+  }
+
   epochClose(epoch: number): Promise<EpochCloseRecord | undefined> {
     const record = this.closes.get(epoch);
     return Promise.resolve(record && structuredClone(record));

@@ -208,6 +208,12 @@ export class RedisLedger implements LedgerStore {
     return stored === null ? 1 : parseStored(WholeSchema.transform(Number).pipe(EpochNumberSchema), stored, key);
   }
 
+  async epochHasCredits(epoch: number): Promise<boolean> {
+    parseOrThrow(EpochNumberSchema, epoch, 'epoch');
+    this.assertOpen();
+    return (await this.redis.exists(`${this.prefix}ledger:epoch:${epoch}:credits`)) === 1;
+  }
+
   async freezeEpoch(epoch: number): Promise<EpochCredit[] | undefined> {
     parseOrThrow(EpochNumberSchema, epoch, 'epoch');
     const reply = parseStored(FreezeReplySchema, await this.run(FREEZE_EPOCH, [epoch]), 'reply of freezeEpoch');

@@ -263,12 +263,16 @@ export function describeLedgerContract(name: string, open: LedgerStores): void {
         await ledger.submit(session.signed('edge', seq), { side: 'edge', edgeId: session.edge.edgeId });
         await ledger.submit(session.signed('player', seq, playerChanges), { side: 'player' });
       };
+      expect(await ledger.epochHasCredits(1)).toBe(false);
       for (let seq = 0; seq < 6; seq++) await play(a, seq); // one minute at full quality
+      expect(await peerLedger.epochHasCredits(1)).toBe(true);
       await play(b, 0, { frames: 540, rttMs: 100 }); // 10 s at 0.875 (RTT) on an h100
       expect(await ledger.currentEpoch()).toBe(1);
       const first = await ledger.closeEpoch();
       expect(first.epoch).toBe(1);
       expect(await ledger.currentEpoch()).toBe(2);
+      expect(await ledger.epochHasCredits(1)).toBe(true);
+      expect(await ledger.epochHasCredits(2)).toBe(false);
 
       const grossA = RTX_4090_PER_MINUTE; // 60 s × 1.0
       const h100 = (8n * ATH) / 100n;
