@@ -52,6 +52,21 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('copies every workspace manifest into the image before setup installs the dependencies', async () => {
+    const root = new URL('..', import.meta.url);
+    const dockerfile = await readFile(new URL('deploy/Dockerfile', root), 'utf8');
+    const { workspaces } = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as {
+      workspaces: string[];
+    };
+    const setupAt = dockerfile.indexOf('RUN bash scripts/setup.sh');
+    expect(setupAt).toBeGreaterThan(-1);
+    for (const workspace of workspaces) {
+      const copyAt = dockerfile.indexOf(`COPY ${workspace}/package.json ${workspace}/`);
+      expect(copyAt, workspace).toBeGreaterThan(-1);
+      expect(copyAt, workspace).toBeLessThan(setupAt);
+    }
+  });
+
   it('refuses to render without the operator keystore', async () => {
     const env = { ...process.env };
     delete env.OPERATOR_KEYSTORE;

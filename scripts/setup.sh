@@ -63,5 +63,10 @@ say "mediasoup worker: $target"
 
 # The settlement contracts: compiled by solc-js from the npm package (offline), cached by a
 # hash of their sources, compiler and settings in chain/build.
-npm run --silent build -w chain >&2
+# (A container image runs this step before the sources are copied in, then builds them itself.)
+if [ -d chain/contracts ]; then
+  npm run --silent build -w chain >&2
+else
+  say "contracts: no chain/contracts here yet; skipped"
+fi
 say "ready"
