@@ -85,6 +85,9 @@ describe('edge-node doctor on this machine (no GPU)', () => {
     const line = (prefix: string): string | undefined => lines.find((candidate) => candidate.startsWith(prefix));
     expect(line('ok    configuration:')).toBe(`ok    configuration: edge edge-doctor-test, broker ${accurate.url}`);
     expect(line('ok    ffmpeg encoders:')).toMatch(/^ok {4}ffmpeg encoders: libx264 is there/);
+    expect(line('ok    video encoder (GStreamer):')).toMatch(
+      /GStreamer 1\.\d+\.\d+ has every element x264 sessions use$/,
+    );
     expect(line('ok    Xvfb:')).toMatch(/^ok {4}Xvfb: started :\d+ \(1280x720\) and stopped it in [\d.]+ s$/);
     expect(line('ok    mediasoup worker:')).toMatch(/worker started \(pid \d+\) and stopped/);
     expect(line('skip  Xorg + NVIDIA driver:')).toBe(
@@ -142,6 +145,7 @@ describe('edge-node doctor on this machine (no GPU)', () => {
       'nvidia-driver',
       'nvenc',
       'encoders',
+      'video-pipeline',
       'xvfb',
       'xorg-nvidia',
       'session-paths',

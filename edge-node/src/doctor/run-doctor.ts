@@ -7,6 +7,7 @@ import { checkNvenc, checkNvidiaDriver, checkXorgNvidia } from './gpu-checks.js'
 import { checkKeystore } from './keystore-check.js';
 import { gatherMachineFacts, type MachineFacts } from './machine-facts.js';
 import { checkEncoders, checkMediaWorker, checkSessionPaths, checkXvfb } from './media-checks.js';
+import { checkVideoPipeline } from './video-pipeline-check.js';
 import { checkClockSkew, checkProbePort } from './network-checks.js';
 import { checkTitles } from './title-checks.js';
 
@@ -65,6 +66,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   report(checkNvidiaDriver(facts));
   report(checkNvenc(facts));
   report(checkEncoders(facts));
+  report(await checkVideoPipeline(facts));
   report(await checkXvfb(facts, logger));
   const xorg = report(await checkXorgNvidia(facts, logger));
   report(checkSessionPaths(facts, xorg));

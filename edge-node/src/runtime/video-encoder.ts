@@ -7,12 +7,12 @@ import { parseEncoderLine, type EncoderCommand, type EncoderStats } from './enco
 import { ffmpegVideoArgs } from './ffmpeg-video.js';
 import { ManagedProcess, type ProcessExit } from './managed-process.js';
 
-const PIPELINE = fileURLToPath(new URL('./video-pipeline.py', import.meta.url));
+export const VIDEO_PIPELINE = fileURLToPath(new URL('./video-pipeline.py', import.meta.url));
 /**
  * Debian's interpreter, where python3-gi and GStreamer's introspection data are installed;
  * a `python3` earlier on PATH (pyenv, a virtualenv) has no `gi`.
  */
-const PYTHON = '/usr/bin/python3';
+export const VIDEO_PIPELINE_PYTHON = '/usr/bin/python3';
 
 /** Keyframes the viewers may ask for, at most one per this long (each costs a burst of bits). */
 export const KEYFRAME_MIN_INTERVAL_MS = 250;
@@ -90,7 +90,7 @@ export class VideoEncoder extends EventEmitter<VideoEncoderEvents> {
     }
     this.steerable = true;
     const args = [
-      PIPELINE,
+      VIDEO_PIPELINE,
       options.display,
       options.width,
       options.height,
@@ -104,7 +104,7 @@ export class VideoEncoder extends EventEmitter<VideoEncoderEvents> {
     ].map(String);
     this.process = new ManagedProcess({
       name: 'encoder',
-      command: PYTHON,
+      command: VIDEO_PIPELINE_PYTHON,
       args,
       stdin: 'pipe',
       logger: options.logger,

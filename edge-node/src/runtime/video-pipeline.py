@@ -17,7 +17,8 @@ that were missing (and its VBV, in ms, down by as much, so that no frame grows a
 link). x264's variable-frame-rate mode would budget by timestamps instead, but it holds every
 frame until the next one arrives to learn its duration: a frame of latency.
 
-usage: video-pipeline.py DISPLAY WIDTH HEIGHT FPS BITRATE_KBPS KEYINT_FRAMES VBV_MS RTP_PORT SSRC PAYLOAD_TYPE
+usage: video-pipeline.py --check   (prints the GStreamer version and any element missing)
+       video-pipeline.py DISPLAY WIDTH HEIGHT FPS BITRATE_KBPS KEYINT_FRAMES VBV_MS RTP_PORT SSRC PAYLOAD_TYPE
 
 Commands arrive on stdin, one JSON object per line:
   {"type": "bitrate", "kbps": 1800}                       x264 reconfigures; no keyframe
@@ -203,13 +204,20 @@ class Encoder:
         return self.exit_code
 
 
+ELEMENTS = ("ximagesrc", "videoconvertscale", "x264enc", "rtph264pay", "udpsink")
+
+
 def main() -> int:
-    if len(sys.argv) != 11:
+    check = sys.argv[1:] == ["--check"]
+    if not check and len(sys.argv) != 11:
         sys.stderr.write(__doc__ or "")
         return 2
     Gst.init(None)
-    missing = [name for name in ("ximagesrc", "videoconvertscale", "x264enc", "rtph264pay", "udpsink")
-               if Gst.ElementFactory.find(name) is None]
+    missing = [name for name in ELEMENTS if Gst.ElementFactory.find(name) is None]
+    if check:
+        # `edge-node doctor`: what this machine's GStreamer has, as one JSON line.
+        print(json.dumps({"gstreamer": Gst.version_string(), "missing": missing}), flush=True)
+        return 0
     if missing:
         sys.stderr.write(f"video-pipeline: GStreamer elements missing: {', '.join(missing)}\n")
         return 1
