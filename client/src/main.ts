@@ -328,6 +328,13 @@ endButton.addEventListener('click', () => {
   const ending = session;
   void (receipts?.finish() ?? Promise.resolve()).finally(() => void ending?.end());
 });
+// Closing the tab ends the session (and leaves the queue) at once, so the slot is free for the
+// next player now rather than after the reconnect grace period.
+window.addEventListener('pagehide', (event) => {
+  if (event.persisted) return; // kept in the back/forward cache: the page may come back
+  if (waiting) broker.emit('queue:leave', waiting, () => undefined);
+  session?.leave();
+});
 broker.on('session:ended', (info: unknown) => {
   const ended = BrokerSessionEndedSchema.safeParse(info);
   if (ended.success && session?.placement.sessionId === ended.data.sessionId) {

@@ -310,6 +310,17 @@ export class StreamSession {
     return true;
   }
 
+  /**
+   * The page is going away (tab closed, navigated off): tells the node to end the session now,
+   * without waiting for an answer there is no page left to show. Without it the node keeps the
+   * game for the reconnect grace period, as it must when only the network dropped.
+   */
+  leave(): void {
+    if (this.ended || !this.edge.connected) return;
+    this.edge.emit('session:end', {}, () => undefined);
+    this.ended = true;
+  }
+
   async end(): Promise<void> {
     if (this.ended) return;
     try {
