@@ -140,6 +140,8 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
       reaper = startLeaseReaper({
         store,
         intervalMs: Math.min(1000, config.edgeLeaseMs / 4),
+        // Edges whose leases lapsed while no broker ran get one lease to find this one.
+        startGraceMs: config.edgeLeaseMs,
         logger,
         onTick: () => waitingRoom.drain(),
         onExpired: (expired) => edgeLoss.notify(expired),
