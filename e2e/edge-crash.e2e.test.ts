@@ -12,6 +12,7 @@ import { DEFAULT_RATE_CARD } from '../server/src/ledger/rate-card.js';
 import { RedisLedger } from '../server/src/ledger/redis-ledger.js';
 import { startRedisServer, type RedisServer } from '../server/test/store/redis-server.js';
 import { launchBrowser, type Browser } from './src/browser.js';
+import { RECORD_PAGE, readRecord } from './src/page-record.js';
 import { descendants, isAlive } from './src/process-tree.js';
 
 /** What issue 6 asks of a crashed node: the player is told within 3 s and plays again within 5 s. */
@@ -19,37 +20,6 @@ const TOLD_WITHIN_MS = 3_000;
 const REPLACED_WITHIN_MS = 5_000;
 /** Where the stack's edges journal receipts (scripts/local-stack.ts). */
 const JOURNAL_DIR = '.tmp/receipts';
-
-/** What the page records about itself, from an init script: its states and presented frames, by wall clock. */
-interface PageRecord {
-  states: { state: string; at: number; notice: string; edge: string }[];
-  frames: number[];
-}
-
-/**
- * Test instrumentation: every change of the page's `data-state` (with what the page says
- * then) and the wall-clock time of every video frame it presents (requestVideoFrameCallback).
- */
-const RECORD_PAGE = `{
-  const record = { states: [], frames: [] };
-  window.__record = record;
-  const text = (id) => document.getElementById(id)?.textContent ?? '';
-  new MutationObserver(() => {
-    const state = document.body?.dataset.state;
-    if (state && state !== record.states.at(-1)?.state)
-      record.states.push({ state, at: Date.now(), notice: text('notice'), edge: text('session-info') });
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
-  const watch = () => {
-    const video = document.getElementById('screen');
-    if (!video) return setTimeout(watch, 50);
-    const onFrame = () => {
-      record.frames.push(Date.now());
-      video.requestVideoFrameCallback(onFrame);
-    };
-    video.requestVideoFrameCallback(onFrame);
-  };
-  watch();
-}`;
 
 /**
  * `kill -9` of the edge node a player is on, mid-session, with a second node free: the page
@@ -94,8 +64,7 @@ describe('an edge node killed mid-session', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const record = (): Promise<PageRecord> =>
-    browser.page.evaluate(() => (window as unknown as { __record: PageRecord }).__record);
+  const record = () => readRecord(browser.page);
 
   it('tells the player within 3 s, plays on another node within 5 s, and pays for every slot both sides signed', async () => {
     const { page } = browser;
@@ -129,7 +98,7 @@ describe('an edge node killed mid-session', () => {
     await exited;
 
     // The page says its node is gone, then plays on the other one.
-    const since = async (): Promise<PageRecord['states']> => (await record()).states.filter((s) => s.at >= killedAt);
+    const since = async () => (await record()).states.filter((s) => s.at >= killedAt);
     await expect
       .poll(async () => (await since()).map((s) => s.state), { timeout: 30_000, interval: 100 })
       .toContain('playing');
