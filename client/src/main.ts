@@ -1,6 +1,8 @@
 import { io } from 'socket.io-client';
 import {
+  EDGE_LOST,
   QueuePlacedSchema,
+  SessionCheckAnswerSchema,
   QueuePositionSchema,
   type SessionPlacement,
   BrokerSessionEndedSchema,
@@ -16,7 +18,7 @@ import { createPlayerKey } from './player-key.js';
 import { ReceiptReporter } from './receipt-reporter.js';
 import { z } from 'zod';
 import { request, RequestError } from './signaling.js';
-import { StreamSession } from './stream-session.js';
+import { NODE_LOST_REASON, StreamSession } from './stream-session.js';
 import { PhotonTimer } from './photon-timer.js';
 import { describeTotals, SessionSummary } from './session-summary.js';
 import { formatStats, StreamStatsReader } from './stream-stats.js';
@@ -50,7 +52,8 @@ const watchLink = new WatchLinkControl($('share'), $('watch-link'), $('viewers')
 
 const CATALOG_RETRY_MS = 3000;
 
-type PageState = 'catalog' | 'starting' | 'playing' | 'reconnecting' | 'ended';
+/** `node-lost`: the game node is gone; the page is placing the player on another one. */
+type PageState = 'catalog' | 'starting' | 'playing' | 'reconnecting' | 'node-lost' | 'ended';
 
 const broker = io({ transports: ['websocket'] });
 let session: StreamSession | undefined;
@@ -64,10 +67,18 @@ let summary: SessionSummary | undefined;
 let input: InputCapture | undefined;
 /** Signs a usage receipt for every slot of the running session. */
 let receipts: ReceiptReporter | undefined;
+/** The figures of the session that just stopped, for the summary. */
+let lastTotals: { totals: SessionSummary; inputToPhotonMs: number | undefined } | undefined;
+/** The title of the running session (to start it again elsewhere if its node is lost). */
+let playing: TitleSummary | undefined;
+/** Set while startPlaying places the player and opens the stream. */
+let startingNow = false;
+/** How long the broker may take to say whether it still reaches a node. */
+const CHECK_TIMEOUT_MS = 2000;
 
 function setState(state: PageState): void {
   document.body.dataset.state = state;
-  catalogSection.hidden = state === 'starting' || state === 'playing' || state === 'reconnecting';
+  catalogSection.hidden = state !== 'catalog' && state !== 'ended';
   playerSection.hidden = state === 'catalog';
 }
 
@@ -110,11 +121,21 @@ function titleCard(title: TitleSummary): HTMLLIElement {
   return item;
 }
 
-async function startPlaying(title: TitleSummary): Promise<void> {
+/**
+ * Places the player and starts the title. `afterLoss`: the game node of the session before
+ * was lost, and the page says so while it places the player again.
+ */
+async function startPlaying(title: TitleSummary, afterLoss = false): Promise<void> {
   // One session at a time, also while one is still starting.
-  if (session || document.body.dataset.state === 'starting') return;
-  setState('starting');
-  notice.textContent = `Finding a node for ${title.name}…`;
+  if (session || startingNow) return;
+  startingNow = true;
+  const lead = afterLoss ? `${capitalised(NODE_LOST_REASON)}. ` : '';
+  const say = (text: string): void => {
+    notice.textContent = `${lead}${text}`;
+  };
+  // After a loss the page keeps saying so (node-lost) until the game plays again.
+  setState(afterLoss ? 'node-lost' : 'starting');
+  say(`Finding a node for ${title.name}…`);
   overlay.textContent = '';
   summarySection.hidden = true;
   try {
@@ -126,24 +147,32 @@ async function startPlaying(title: TitleSummary): Promise<void> {
     let placement: SessionPlacement;
     if (candidates.length === 0) {
       // Every node with this game is full: wait in line.
-      placement = await waitInLine(title, { titleId: title.id, playerKey: playerKey.publicKeyHex });
+      placement = await waitInLine(title, { titleId: title.id, playerKey: playerKey.publicKeyHex }, lead);
     } else {
-      notice.textContent = `Measuring the latency to ${candidates.length} node${candidates.length > 1 ? 's' : ''}…`;
+      say(`Measuring the latency to ${candidates.length} node${candidates.length > 1 ? 's' : ''}…`);
       const probes = await probeCandidates(candidates);
       const wanted = { titleId: title.id, probes, playerKey: playerKey.publicKeyHex };
       placement = await request(broker, 'session:request', wanted).then(
         (answer) => SessionPlacementSchema.parse(answer),
         (error: unknown) => {
           // The last free slot went to someone else meanwhile.
-          if (error instanceof RequestError && error.answer.code === 'NO_CAPACITY') return waitInLine(title, wanted);
+          if (error instanceof RequestError && error.answer.code === 'NO_CAPACITY')
+            return waitInLine(title, wanted, lead);
           throw error;
         },
       );
     }
-    notice.textContent = `Starting ${title.name} on ${placement.edge.edgeId}…`;
+    say(`Starting ${title.name} on ${placement.edge.edgeId}…`);
     sessionInfo.textContent = `${title.name} on ${placement.edge.edgeId}`;
     const opened = await StreamSession.open(placement, playerKey, {
-      onEnded: (info) => showEnded(info.reason),
+      onEnded: (info) => (info.code === EDGE_LOST ? nodeLost(title) : showEnded(info.reason)),
+      // The node cannot be reached: the broker says whether it has lost the node too.
+      isNodeLost: async () => {
+        // Without the broker (the page's own network is down?) there is no one to ask.
+        if (!broker.connected) return false;
+        const answer = await request(broker, 'session:check', { sessionId: placement.sessionId }, CHECK_TIMEOUT_MS);
+        return SessionCheckAnswerSchema.parse(answer).edge === 'lost';
+      },
       // A dropped connection: the last picture stays, with this over it, while the page tries again.
       onReconnecting: () => {
         notice.textContent = 'Reconnecting…';
@@ -162,6 +191,7 @@ async function startPlaying(title: TitleSummary): Promise<void> {
       },
     });
     session = opened.session;
+    playing = title;
     watchLink.attach(opened.session.signaling, placement.edge.signalingUrl);
     video.srcObject = new MediaStream([opened.track]);
     // Muted autoplay is allowed everywhere; if a browser still refuses, the picture starts on the first click.
@@ -205,17 +235,39 @@ async function startPlaying(title: TitleSummary): Promise<void> {
   } catch (error) {
     session?.close();
     session = undefined;
-    showEnded(`Could not start ${title.name}: ${describeError(error)}`);
+    showEnded(
+      afterLoss
+        ? `${NODE_LOST_REASON}, and ${title.name} could not be started on another: ${describeError(error)}`
+        : `Could not start ${title.name}: ${describeError(error)}`,
+    );
+  } finally {
+    startingNow = false;
   }
 }
 
+/** The session's game node is gone: say so, and place the player again (a new game). */
+function nodeLost(title: TitleSummary): void {
+  stopSession();
+  summarySection.hidden = true;
+  // startPlaying shows the node-lost state and says so in front of each step.
+  void startPlaying(title, true);
+}
+
+function capitalised(text: string): string {
+  return `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
+}
+
 /** Every node is busy: wait in the title's queue, seeing the position, until the broker places us. */
-async function waitInLine(title: TitleSummary, wanted: Record<string, unknown>): Promise<SessionPlacement> {
+async function waitInLine(
+  title: TitleSummary,
+  wanted: Record<string, unknown>,
+  lead: string,
+): Promise<SessionPlacement> {
   const joined = QueuePositionSchema.parse(await request(broker, 'queue:join', wanted));
   waiting = { titleId: title.id, entryId: joined.entryId };
   const show = (position: number, etaSeconds: number): void => {
     const minutes = Math.max(1, Math.round(etaSeconds / 60));
-    notice.textContent = `Every node for ${title.name} is busy. You are number ${position} in line (about ${minutes} min). Keep this page open.`;
+    notice.textContent = `${lead}Every node for ${title.name} is busy. You are number ${position} in line (about ${minutes} min). Keep this page open.`;
   };
   show(joined.position, joined.etaSeconds);
   endButton.textContent = 'Leave the queue';
@@ -273,12 +325,13 @@ function startStats(active: StreamSession): void {
   }, 1000);
 }
 
-function showEnded(reason: string): void {
+/** Stops everything the running session uses on the page (the stream itself is closed by its owner). */
+function stopSession(): void {
   window.clearInterval(statsTimer);
   receipts?.stop();
   receipts = undefined;
   photon?.stop();
-  if (summary) showSummary(summary, photon?.medianMs(Infinity));
+  lastTotals = summary ? { totals: summary, inputToPhotonMs: photon?.medianMs(Infinity) } : undefined;
   photon = undefined;
   summary = undefined;
   if (document.fullscreenElement)
@@ -290,7 +343,13 @@ function showEnded(reason: string): void {
   video.srcObject = null;
   sound.srcObject = null;
   overlay.textContent = '';
-  notice.textContent = `${reason[0]?.toUpperCase() ?? ''}${reason.slice(1)}.`;
+}
+
+function showEnded(reason: string): void {
+  stopSession();
+  if (lastTotals) showSummary(lastTotals.totals, lastTotals.inputToPhotonMs);
+  lastTotals = undefined;
+  notice.textContent = `${capitalised(reason)}.`;
   setState('ended');
   void loadCatalog();
 }
@@ -339,7 +398,8 @@ broker.on('session:ended', (info: unknown) => {
   const ended = BrokerSessionEndedSchema.safeParse(info);
   if (ended.success && session?.placement.sessionId === ended.data.sessionId) {
     session.close();
-    showEnded(ended.data.reason);
+    if (ended.data.code === EDGE_LOST && playing) nodeLost(playing);
+    else showEnded(ended.data.reason);
   }
 });
 statsToggle.addEventListener('click', () => setStatsVisible(overlay.hidden));

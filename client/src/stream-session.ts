@@ -2,6 +2,7 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import { io, type Socket } from 'socket.io-client';
 import {
+  EDGE_LOST,
   INPUT_CHANNEL_LABEL,
   playerJoinMessage,
   playerResumeMessage,
@@ -29,7 +30,15 @@ export interface StreamSessionEvents {
   onReconnecting?(): void;
   /** The session is back; after a resume on new transports the tracks are new. */
   onResumed?(tracks: StreamTracks | undefined): void;
+  /**
+   * The edge cannot be reached: is it gone for good (the broker has lost it too)? True ends
+   * the session at once (EDGE_LOST) instead of at the end of the reconnect window.
+   */
+  isNodeLost?(): Promise<boolean>;
 }
+
+/** What the page says when its game node is gone (crashed, or cut off from everyone). */
+export const NODE_LOST_REASON = 'the game node stopped answering';
 
 /** How long ICE may stay disconnected before the page steps in (it often recovers by itself). */
 const ICE_DISCONNECTED_MS = 2000;
@@ -219,6 +228,11 @@ export class StreamSession {
             return;
           }
           console.warn('reconnect attempt failed', error);
+          // A page that cannot reach its node asks the broker whether anyone still can.
+          if (!this.ended && (await this.nodeLost())) {
+            this.finish({ code: EDGE_LOST, reason: NODE_LOST_REASON });
+            return;
+          }
         }
         const delay = schedule.nextDelay(Date.now());
         if (delay === undefined) break;
@@ -231,6 +245,15 @@ export class StreamSession {
       });
     } finally {
       this.recovering = false;
+    }
+  }
+
+  private async nodeLost(): Promise<boolean> {
+    try {
+      return (await this.events.isNodeLost?.()) ?? false;
+    } catch (error) {
+      console.warn('could not ask the broker about the game node', error);
+      return false;
     }
   }
 
@@ -337,7 +360,9 @@ export class StreamSession {
     this.events.onEnded(info);
   }
 
+  /** Closes everything; no recovery runs and no end is reported after it. */
   close(): void {
+    this.ended = true;
     window.clearTimeout(this.iceTimer);
     this.dropMedia();
     this.edge.close();

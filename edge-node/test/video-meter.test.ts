@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoMeter } from '../src/receipts/video-meter.js';
 import { MediaWorker } from '../src/sfu/media-worker.js';
+import { enableMoreTraceEvents } from '../src/sfu/trace-events.js';
 
 const logger = pino({ level: 'silent' });
 const SESSION = '3f1d7b7e-6a51-4c38-9d1e-1a2b3c4d5e6f';
@@ -73,6 +74,10 @@ describe('metering the video a player is sent', () => {
     await toPlayer.connect({ ip: '127.0.0.1', port: (sink.address() as AddressInfo).port });
     const consumer = await toPlayer.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
     playerSsrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
+    // The adaptive encoder watches the same consumer for keyframe requests: turning its events
+    // on must not turn the meter's off (mediasoup's enableTraceEvent replaces the set).
+    await enableMoreTraceEvents(consumer, ['pli', 'fir']);
+    expect((await consumer.dump()).traceEventTypes.sort()).toEqual(['fir', 'pli', 'rtp']);
     // Another viewer's consumer (not on a player's recv transport) is not the player's stream.
     const elsewhere = await router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: '127.0.0.1' },

@@ -9,6 +9,7 @@ import { limitSocketEvents, RateLimiter, type RateLimit } from '@edgeplay/shared
 import { EdgeTitles } from './catalog/edge-titles.js';
 import type { BrokerConfig } from './config.js';
 import { attachEdgeNamespace } from './edges/edge-handlers.js';
+import { EdgeLoss } from './edges/edge-loss.js';
 import { startLeaseReaper, type LeaseReaper } from './edges/lease-reaper.js';
 import { createHttpApp } from './http-app.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -16,7 +17,6 @@ import { attachLedgerHandlers } from './ledger/ledger-handlers.js';
 import type { Ledger } from './ledger/ledger.js';
 import { openLedger } from './ledger/open-ledger.js';
 import { attachPlayerNamespace } from './players/player-handlers.js';
-import { sessionRoom } from './players/session-room.js';
 import { WaitingRoom } from './players/waiting-room.js';
 import { createCatalog, PEER_TIMEOUT_MS } from './catalog/catalog.js';
 import type { CloseEpoch } from './payouts/epoch-publisher.js';
@@ -156,7 +156,17 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
       const catalog = createCatalog(titles, config.redisUrl ? players : undefined, logger);
       catalogOf = () => catalog.list();
       const waitingRoom = new WaitingRoom({ store, tickets, catalog, players, logger, ledger });
-      attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger, ledger });
+      const activeLedger = ledger;
+      const edgeLoss = new EdgeLoss({
+        store,
+        edges: io.of(EDGE_NAMESPACE),
+        players,
+        sessionEdge: async (sessionId) => (await activeLedger.session(sessionId))?.edgeId,
+        // A studio's play time stops with the node.
+        onSessionLost: (sessionId) => void plays.ended(sessionId),
+        logger,
+      });
+      attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger, ledger, edgeLoss });
       attachLedgerHandlers(players, io.of(EDGE_NAMESPACE), { ledger, edgeOf: (id) => titles.edgeOf(id), logger });
       let origins: string[] = config.publicOrigins ?? [];
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {
@@ -185,18 +195,11 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
       reaper = startLeaseReaper({
         store,
         intervalMs: Math.min(1000, config.edgeLeaseMs / 4),
+        // Edges whose leases lapsed while no broker ran get one lease to find this one.
+        startGraceMs: config.edgeLeaseMs,
         logger,
         onTick: () => waitingRoom.drain(),
-        onExpired: (expired) => {
-          for (const sessionId of expired.flatMap((edge) => edge.sessionIds)) {
-            void plays.ended(sessionId);
-            players.to(sessionRoom(sessionId)).emit('session:ended', {
-              sessionId,
-              code: 'EDGE_LOST',
-              reason: 'the game node stopped answering; you can play again',
-            });
-          }
-        },
+        onExpired: (expired) => edgeLoss.notify(expired),
       });
       const server = http;
       await new Promise<void>((resolve, reject) => {

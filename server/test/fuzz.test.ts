@@ -19,6 +19,7 @@ const PLAYER_EVENTS: Record<string, Record<string, never> | Record<string, unkno
   'session:request': { titleId: 'chromium-bsu', playerKey: PLAYER_KEY, probes: [{ edgeId: 'edge-fuzz', rttMs: 12 }] },
   'queue:join': { titleId: 'chromium-bsu', playerKey: PLAYER_KEY },
   'queue:leave': { titleId: 'chromium-bsu', entryId: '3b241101-e2bb-4255-8caf-4136c566a962' },
+  'session:check': { sessionId: '3b241101-e2bb-4255-8caf-4136c566a962' },
 };
 const EDGE_EVENTS: Record<string, Record<string, unknown>> = {
   'edge:challenge': {},

@@ -26,6 +26,8 @@ const REGISTER_RETRY_MS = 2000;
 /** A refusal is less likely to pass at once than a timeout. */
 const REFUSED_RETRY_MS = 30_000;
 const REJOIN_BEFORE_EXPIRY_MS = 60 * 60 * 1000;
+/** Session reports kept for resending at most (the oldest give way). */
+const MAX_UNREPORTED = 1000;
 /** The session key authorised at join; the node re-joins (new key) well before it expires. */
 const SESSION_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -71,6 +73,12 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
   private acceptedKey: SessionKey | undefined;
   private beating = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /**
+   * Session reports the broker has not acknowledged, by session (the latest state wins),
+   * sent again after every registration: an end reported while no broker ran would
+   * otherwise leave its slot taken in the Store for as long as this node lives.
+   */
+  private readonly unreported = new Map<string, { state: 'started' | 'ended'; titleId?: string }>();
 
   constructor(private readonly options: BrokerLinkOptions) {
     super();
@@ -112,16 +120,43 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
     if (this.socket.connected && this.publicKey) void this.register();
   }
 
-  /** Tells the broker a session started (its slot stays taken) or ended (the slot is freed). */
+  /**
+   * Tells the broker a session started (its slot stays taken) or ended (the slot is freed).
+   * Until the broker acknowledges it, the report is kept and sent again after the next
+   * registration (both are idempotent at the broker).
+   */
   reportSession(sessionId: string, state: 'started' | 'ended', titleId?: string): void {
-    if (!this.socket.connected) return;
+    if (this.unreported.size >= MAX_UNREPORTED && !this.unreported.has(sessionId)) {
+      const oldest = this.unreported.keys().next().value;
+      if (oldest !== undefined) this.unreported.delete(oldest);
+    }
+    this.unreported.delete(sessionId); // re-inserted last: the map stays in report order
+    this.unreported.set(sessionId, { state, ...(titleId ? { titleId } : {}) });
+    // Not yet registered (or between connections): the registration sends it.
+    if (this.socket.connected && this.acceptedKey) this.sendReport(sessionId);
+  }
+
+  private sendReport(sessionId: string): void {
+    const report = this.unreported.get(sessionId);
+    if (!report) return;
+    const { state, titleId } = report;
     this.socket
       .timeout(REQUEST_TIMEOUT_MS)
       .emitWithAck('edge:session', { sessionId, state, ...(titleId ? { titleId } : {}) })
       .then((answer: unknown) => {
-        if (!isOk(answer)) this.log.warn({ answer, sessionId, state }, 'broker refused a session report');
+        if (isOk(answer)) {
+          // Unless a newer state was reported meanwhile.
+          if (this.unreported.get(sessionId) === report) this.unreported.delete(sessionId);
+          return;
+        }
+        const code = (answer as { code?: unknown } | undefined)?.code;
+        // UNAUTHORIZED: the broker wants a registration first; it resends. Anything else is final.
+        if (code !== 'UNAUTHORIZED' && this.unreported.get(sessionId) === report) this.unreported.delete(sessionId);
+        this.log.warn({ answer, sessionId, state }, 'broker refused a session report');
       })
-      .catch((error: unknown) => this.log.warn({ error: String(error), sessionId }, 'session report not acknowledged'));
+      .catch((error: unknown) =>
+        this.log.warn({ error: String(error), sessionId, state }, 'session report not acknowledged; kept to resend'),
+      );
   }
 
   private heartbeat(): void {
@@ -189,6 +224,8 @@ export class BrokerLink extends EventEmitter<BrokerLinkEvents> {
       // Join again, with a new session key, an hour before this one expires.
       this.retryRegistration(SESSION_KEY_LIFETIME_MS - REJOIN_BEFORE_EXPIRY_MS);
       this.log.info({ leaseMs: answer.leaseMs }, 'registered with broker');
+      if (this.unreported.size) this.log.info({ reports: this.unreported.size }, 'resending session reports');
+      for (const sessionId of [...this.unreported.keys()]) this.sendReport(sessionId);
       this.emit('registered', this.publicKey);
     } catch (error) {
       this.log.error({ error: String(error) }, 'registration failed; retrying');

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type * as mediasoup from 'mediasoup';
 import type { Logger } from 'pino';
+import { enableMoreTraceEvents } from '../sfu/trace-events.js';
 
 type Consumer = mediasoup.types.Consumer;
 
@@ -93,9 +94,9 @@ export class VideoMeter extends EventEmitter<VideoMeterEvents> {
       this.count(sessionId, stream, trace.info);
     });
     consumer.observer.once('close', () => this.emit('stopped', sessionId));
-    consumer
-      .enableTraceEvent(['rtp'])
-      .catch((error: unknown) => this.log.warn({ error: String(error), sessionId }, 'cannot meter the video sent'));
+    enableMoreTraceEvents(consumer, ['rtp']).catch((error: unknown) =>
+      this.log.warn({ error: String(error), sessionId }, 'cannot meter the video sent'),
+    );
   }
 
   private count(sessionId: string, stream: Stream, info: Record<string, unknown>): void {

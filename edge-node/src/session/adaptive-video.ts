@@ -1,6 +1,7 @@
 import type * as mediasoup from 'mediasoup';
 import type { Logger } from 'pino';
 import type { VideoEncoder } from '../runtime/video-encoder.js';
+import { enableMoreTraceEvents } from '../sfu/trace-events.js';
 import { QualityController, type LinkReport, type QualityDecision } from './quality-controller.js';
 import type { VideoFormat } from './quality-ladder.js';
 
@@ -94,9 +95,9 @@ export class AdaptiveVideo {
       if (this.options.encoder.requestKeyFrame())
         this.log.debug({ request: trace.type }, 'keyframe requested by the player');
     });
-    void consumer
-      .enableTraceEvent(['pli', 'fir'])
-      .catch((error: unknown) => this.log.warn({ error: String(error) }, 'cannot watch keyframe requests'));
+    void enableMoreTraceEvents(consumer, ['pli', 'fir']).catch((error: unknown) =>
+      this.log.warn({ error: String(error) }, 'cannot watch keyframe requests'),
+    );
     this.timer ??= setInterval(() => void this.poll(), LINK_POLL_MS);
   }
 

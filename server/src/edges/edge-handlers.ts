@@ -14,6 +14,7 @@ import type { EdgeTitles } from '../catalog/edge-titles.js';
 import type { EdgeJoined } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import { EdgeJoin, tokenMatches, type EdgeJoinPolicy } from './edge-join.js';
+import { edgeRoom } from './edge-loss.js';
 
 export interface EdgeHandlerDeps {
   store: Store;
@@ -99,6 +100,8 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
             deps.leaseMs,
           );
           titles.set(socket.id, edge.edgeId, edge.titles);
+          // Any broker can then tell whether some broker holds a link to this edge (EdgeLoss).
+          await socket.join(edgeRoom(edge.edgeId));
           sessionKeyExpiresAt = verified.sessionKeyExpiresAt;
           region = edge.region;
           log.info(

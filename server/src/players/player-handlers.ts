@@ -3,15 +3,19 @@ import type { Logger } from 'pino';
 import {
   answerRequest,
   CandidatesRequestSchema,
+  ErrorCode,
+  makeError,
   CatalogListRequestSchema,
   QueueJoinSchema,
   QueueLeaveSchema,
   parseOrThrow,
+  SessionCheckSchema,
   SessionRequestSchema,
   type BrokerToPlayerEvents,
   type PlayerToBrokerEvents,
 } from '@edgeplay/shared';
 import type { Catalog } from '../catalog/catalog.js';
+import type { EdgeLoss } from '../edges/edge-loss.js';
 import type { SessionRecorder } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
@@ -26,6 +30,8 @@ export interface PlayerHandlerDeps {
   tickets: TicketIssuer;
   logger: Logger;
   ledger?: SessionRecorder | undefined;
+  /** Answers a page that lost its edge (session:check); absent: the check is refused. */
+  edgeLoss?: Pick<EdgeLoss, 'check'> | undefined;
 }
 
 /** Messages from players' browsers on the default namespace. */
@@ -110,6 +116,21 @@ export function attachPlayerNamespace(
           // The player hears from any broker if the edge is lost (see sessionRoom).
           await socket.join(sessionRoom(placement.sessionId));
           return placement;
+        },
+        onInternalError,
+      ),
+    );
+
+    socket.on('session:check', (payload, ack) =>
+      answerRequest(
+        ack,
+        async () => {
+          const { sessionId } = parseOrThrow(SessionCheckSchema, payload, 'session:check');
+          // Only the page placed in this session (on this connection) may have its edge judged lost.
+          if (!socket.rooms.has(sessionRoom(sessionId)) || !deps.edgeLoss) {
+            throw makeError(ErrorCode.SESSION_NOT_FOUND, 'this page has no such session');
+          }
+          return { edge: await deps.edgeLoss.check(sessionId) };
         },
         onInternalError,
       ),

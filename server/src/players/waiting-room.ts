@@ -15,6 +15,7 @@ import type { QueueRef, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { candidateFilter, type TitleNeeds } from './candidate-score.js';
 import { NOWHERE, placePlayer } from './placement.js';
+import { sessionRoom } from './session-room.js';
 
 /** Assumed session length until this broker has seen some end. */
 const DEFAULT_SESSION_MS = 10 * 60 * 1000;
@@ -189,6 +190,8 @@ export class WaitingRoom {
       }
       if (await store.takeFromQueue(ref, head.entryId)) {
         this.entries.delete(head.entryId);
+        // Like a player placed at once, it hears from any broker if its edge is lost (and may ask).
+        players.in(queueRoom(head.entryId)).socketsJoin(sessionRoom(placement.sessionId));
         players.to(queueRoom(head.entryId)).emit('queue:placed', { entryId: head.entryId, placement });
         logger.info({ entryId: head.entryId, ...ref, sessionId: placement.sessionId }, 'queued player placed');
       } else {

@@ -8,13 +8,24 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 /**
- * A real redis-server that persists every write before answering it (AOF,
- * `appendfsync always`) in a folder of its own, and can be killed with SIGKILL and
- * started again on the same folder and port — what a crash and a restart look like.
+ * How the append-only file reaches the disk: `always` fsyncs each write before answering
+ * it; `everysec` (what deploy/redis/Dockerfile ships) writes each command to the file
+ * before answering it and fsyncs once a second, so a killed redis-server loses nothing it
+ * acknowledged, and only a crash of the whole machine could lose the last second.
+ */
+export type AppendFsync = 'always' | 'everysec';
+
+/**
+ * A real redis-server with AOF on (`appendfsync` as asked, `always` by default) in a
+ * folder of its own, that can be killed with SIGKILL and started again on the same folder
+ * and port — what a crash and a restart look like.
  */
 export interface DurableRedis {
   url: string;
   dir: string;
+  appendfsync: AppendFsync;
+  /** Pid of the running redis-server (a new one after restart). */
+  pid(): number;
   /** SIGKILL: no shutdown, no final save. Resolves once the process is gone. */
   crash(): Promise<void>;
   /** Starts redis-server again on the same folder and port; resolves once it answers PING. */
@@ -23,11 +34,11 @@ export interface DurableRedis {
   close(): Promise<void>;
 }
 
-export async function startDurableRedis(): Promise<DurableRedis> {
+export async function startDurableRedis(appendfsync: AppendFsync = 'always'): Promise<DurableRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'edgeplay-aof-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  let child = await launch(dir, port);
+  let child = await launch(dir, port, appendfsync);
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = once(child, 'exit');
@@ -37,9 +48,11 @@ export async function startDurableRedis(): Promise<DurableRedis> {
   return {
     url,
     dir,
+    appendfsync,
+    pid: () => child.pid ?? -1,
     crash: () => stop('SIGKILL'),
     async restart() {
-      child = await launch(dir, port);
+      child = await launch(dir, port, appendfsync);
     },
     async close() {
       await stop('SIGTERM');
@@ -48,7 +61,7 @@ export async function startDurableRedis(): Promise<DurableRedis> {
   };
 }
 
-async function launch(dir: string, port: number): Promise<ChildProcess> {
+async function launch(dir: string, port: number, appendfsync: AppendFsync): Promise<ChildProcess> {
   const args = [
     '--port',
     String(port),
@@ -61,7 +74,7 @@ async function launch(dir: string, port: number): Promise<ChildProcess> {
     '--appendonly',
     'yes',
     '--appendfsync',
-    'always',
+    appendfsync,
   ];
   const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', '/usr/bin/redis-server', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -98,4 +111,52 @@ async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/** One key's type and whole value, as read back (sets and hashes in a stable order). */
+export type StoredValue = { type: string; value: unknown };
+
+/**
+ * Every key under `prefix` with its type and whole value: what a restarted server must
+ * give back entry for entry. TTLs are left out (the ledger sets none).
+ */
+export async function snapshotKeys(url: string, prefix: string): Promise<Record<string, StoredValue>> {
+  const redis = new Redis(url, { lazyConnect: true });
+  await redis.connect();
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+    const out: Record<string, StoredValue> = {};
+    for (const key of keys.sort()) {
+      const type = await redis.type(key);
+      out[key] = { type, value: await readValue(redis, key, type) };
+    }
+    return out;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function readValue(redis: Redis, key: string, type: string): Promise<unknown> {
+  switch (type) {
+    case 'string':
+      return redis.get(key);
+    case 'hash':
+      return Object.entries(await redis.hgetall(key)).sort(([a], [b]) => a.localeCompare(b));
+    case 'list':
+      return redis.lrange(key, 0, -1);
+    case 'set':
+      return (await redis.smembers(key)).sort();
+    case 'zset':
+      return redis.zrange(key, 0, -1, 'WITHSCORES');
+    case 'stream':
+      return redis.xrange(key, '-', '+');
+    default:
+      throw new Error(`key ${key} has a type this snapshot does not read: ${type}`);
+  }
 }

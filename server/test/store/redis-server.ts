@@ -17,15 +17,20 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /** `requirepass`: clients must AUTH (the url then carries it, `redis://:<password>@…`). */
+  password?: string;
+}
+
 /**
  * A real, throw-away redis-server on a free loopback port: no persistence, dies with the
  * test process (pdeathsig) even if afterAll never runs.
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt += 1) {
     try {
-      return await startOnPort(await freeLoopbackPort());
+      return await startOnPort(await freeLoopbackPort(), options.password);
     } catch (error) {
       // Another process may have taken the port between probing and binding: try another.
       lastError = error;
@@ -35,8 +40,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   throw lastError;
 }
 
-async function startOnPort(port: number): Promise<RedisServer> {
+async function startOnPort(port: number, password: string | undefined): Promise<RedisServer> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (password !== undefined) args.push('--requirepass', password);
   const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', REDIS_SERVER, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,7 +71,7 @@ async function startOnPort(port: number): Promise<RedisServer> {
   };
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await answersPing(port))) {
+  while (!(await answersPing(port, password))) {
     if (hasExited) throw new Error(`redis-server exited before answering PING:\n${output.join('\n')}`);
     if (Date.now() > deadline) {
       await close();
@@ -75,7 +81,8 @@ async function startOnPort(port: number): Promise<RedisServer> {
   }
   // A PONG from a server that took the port first would not be ours.
   if (hasExited) throw new Error(`redis-server exited after a PING was answered:\n${output.join('\n')}`);
-  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid ?? -1, close };
+  const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
+  return { url: `redis://${auth}127.0.0.1:${port}`, port, pid: child.pid ?? -1, close };
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -88,8 +95,8 @@ async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
-/** One inline PING; true on +PONG, false on a refused or odd answer. */
-function answersPing(port: number): Promise<boolean> {
+/** One inline PING (after AUTH when a password is set); true on +PONG, false on a refused or odd answer. */
+function answersPing(port: number, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let answer = '';
@@ -99,10 +106,15 @@ function answersPing(port: number): Promise<boolean> {
     };
     socket.setTimeout(1000, () => finish(false));
     socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    // RESP arrays, so a password with spaces or quotes needs no escaping.
+    const command = (...words: string[]): string =>
+      `*${words.length}\r\n${words.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`;
+    socket.once('connect', () => socket.write(`${password === undefined ? '' : command('AUTH', password)}PING\r\n`));
+    const expected = password === undefined ? '+PONG\r\n' : '+OK\r\n+PONG\r\n';
     socket.on('data', (chunk: Buffer) => {
       answer += chunk.toString();
-      if (answer.includes('\r\n')) finish(answer.startsWith('+PONG'));
+      const lines = answer.split('\r\n').length - 1;
+      if (lines >= (password === undefined ? 1 : 2)) finish(answer.startsWith(expected));
     });
   });
 }

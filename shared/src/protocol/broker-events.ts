@@ -67,6 +67,24 @@ export const BrokerSessionEndedSchema = z.object({
 });
 export type BrokerSessionEnded = z.infer<typeof BrokerSessionEndedSchema>;
 
+/**
+ * The page lost its game node (signaling and media) and asks whether the node is gone, so
+ * it need not wait out the reconnect window. Only the page the session was placed for may
+ * ask (its broker socket is in the session's room).
+ */
+export const SessionCheckSchema = z.strictObject({ sessionId: SessionIdSchema });
+
+/**
+ * `connected`: the node still holds its link to a broker (the page's own network may be
+ * the trouble: keep trying); `lost`: no broker reaches it either, so it is out of routing
+ * and the page should be placed again.
+ */
+export const SessionCheckAnswerSchema = z.object({ edge: z.enum(['connected', 'lost']) });
+export type SessionCheckAnswer = z.infer<typeof SessionCheckAnswerSchema>;
+
+/** Code of a session whose game node was lost (its lease lapsed, or no broker and no player reach it). */
+export const EDGE_LOST = 'EDGE_LOST';
+
 export interface BrokerToPlayerEvents {
   'session:ended': (info: BrokerSessionEnded) => void;
   'queue:position': (info: QueuePosition) => void;
@@ -103,6 +121,7 @@ export interface PlayerToBrokerEvents extends PlayerReceiptEvents {
   'catalog:list': (payload: unknown, ack: Ack<{ titles: TitleSummary[] }>) => void;
   'session:candidates': (payload: unknown, ack: Ack<{ candidates: Candidate[] }>) => void;
   'session:request': (payload: unknown, ack: Ack<SessionPlacement>) => void;
+  'session:check': (payload: unknown, ack: Ack<SessionCheckAnswer>) => void;
 }
 
 /* ---------- edge ↔ broker ("/edge" namespace) ---------- */
