@@ -38,12 +38,14 @@ describe('no secret in any log line', () => {
   let edgePid: number | undefined;
   const secrets = new Map<string, string[]>();
   const captureFile = (): string => join(dir, 'captured-secrets.jsonl');
+  let adminToken = '';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeplay-redaction-'));
     const keystorePassword = `pw-${randomBytes(12).toString('hex')}`;
     const joinToken = `jt-${randomBytes(16).toString('hex')}`;
     const redisPassword = `rp-${randomBytes(16).toString('hex')}`;
+    adminToken = `at-${randomBytes(16).toString('hex')}`;
     const keystore = join(dir, 'operator.json');
     // A low scrypt cost: this keystore guards nothing but this test.
     const operator = await createKeystore(keystore, keystorePassword, { scryptN: 2 ** 10 });
@@ -55,6 +57,7 @@ describe('no secret in any log line', () => {
     secrets.set('operator private key', bytesForms(Buffer.from(operator.privateKey.slice(2), 'hex')));
     secrets.set('edge join token', [joinToken]);
     secrets.set('redis password', [redisPassword]);
+    secrets.set('admin token', [adminToken]);
     secrets.set('broker ticket signing key', [
       ...bytesForms(brokerKey.export({ format: 'der', type: 'pkcs8' })),
       ...bytesForms(Buffer.from(brokerKey.export({ format: 'jwk' }).d ?? '', 'base64url')),
@@ -75,6 +78,7 @@ describe('no secret in any log line', () => {
         REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`,
         BROKER_KEY_FILE: brokerKeyFile,
         EDGE_JOIN_TOKEN: joinToken,
+        ADMIN_TOKEN: adminToken,
       },
     });
     const edge = await stack.addEdge({
@@ -136,6 +140,23 @@ describe('no secret in any log line', () => {
       tickets.flatMap((ticket) => [ticket ?? '', ticket?.split('.')[1] ?? '']),
     );
     secrets.set('watch token', [token ?? '']);
+
+    // A studio: made with the admin token, its API key used, a wrong key and a wrong token refused.
+    const api = (path: string, token: string, body?: unknown): Promise<Response> =>
+      fetch(`${stack.url}/api${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const made = (await (await api('/admin/studios', adminToken, { name: 'Redaction Games' })).json()) as {
+      apiKey?: string;
+    };
+    expect(made.apiKey).toMatch(/^eps_/);
+    const apiKey = made.apiKey ?? '';
+    secrets.set('studio API key', [apiKey, apiKey.slice(4)]);
+    expect((await api('/studio/titles', apiKey)).status).toBe(200);
+    expect((await api('/studio/titles', `${apiKey}x`)).status).toBe(401);
+    expect((await api('/admin/studios', `${adminToken}x`, { name: 'Nope' })).status).toBe(401);
 
     // The refusals are where a careless handler would print what it was given.
     const signaling = io(edge, { transports: ['websocket'], reconnection: false });
