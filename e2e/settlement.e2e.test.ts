@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +27,7 @@ import { startRedisServer, type RedisServer } from '../server/test/store/redis-s
 import { startLocalChain, type LocalChain } from '../scripts/local-chain.js';
 import { startBroker, type BrokerStack, type LogLine } from '../scripts/local-stack.js';
 import { launchBrowser, type Browser } from './src/browser.js';
+import { runEdgeNodeClaim, type ClaimRun } from './src/edge-node-claim.js';
 import { InflatingEdge } from './src/inflating-edge.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -468,26 +468,8 @@ describe('settlement: verified minutes to ATH claimed on chain', () => {
   const balanceOf = async (address: string): Promise<bigint> =>
     (await token.getFunction('balanceOf')(address)) as bigint;
 
-  /** `edge-node claim` as the operator runs it, with its keystore and the broker's RPC URL. */
-  function edgeNodeClaim(operator: Operator): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      BROKER_URL: stack.url,
-      EDGE_KEYSTORE: operator.keystore,
-      EDGE_KEYSTORE_PASSWORD: PASSWORD,
-    };
-    delete env.CHAIN_RPC_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'edge-node/src/cli.ts', 'claim'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  }
+  const edgeNodeClaim = (operator: Operator): Promise<ClaimRun> =>
+    runEdgeNodeClaim({ brokerUrl: stack.url, keystore: operator.keystore, password: PASSWORD });
 
   it('closes the epoch; each operator claims exactly what it earned, and only once', async () => {
     const close = await fetch(`${stack.url}/api/admin/epochs/close`, {

@@ -5,17 +5,15 @@ import {
   EDGE_NAMESPACE,
   EdgeReceiptsAnswerSchema,
   ErrorAnswerSchema,
-  JoinChallengeSchema,
   type EdgeRegister,
   type ReceiptResult,
   type UsageReceipt,
 } from '@edgeplay/shared';
-import { createSessionKey, signJoinProof, signReceipt, type SessionKey } from '@edgeplay/shared/node';
+import { signReceipt, type SessionKey } from '@edgeplay/shared/node';
+import { registerEdge } from '../../server/test/edge-join-helper.js';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
-const ChallengeAnswerSchema = JoinChallengeSchema.extend({ ok: z.literal(true) });
-const RegisterAnswerSchema = z.union([z.object({ ok: z.literal(true) }).loose(), ErrorAnswerSchema]);
 const ReceiptsAnswerSchema = z.union([EdgeReceiptsAnswerSchema.extend({ ok: z.literal(true) }), ErrorAnswerSchema]);
 
 /**
@@ -50,23 +48,9 @@ export class InflatingEdge {
         socket.once('connect', () => resolve());
         socket.once('connect_error', reject);
       });
-      const challenge = ChallengeAnswerSchema.parse(
-        await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('edge:challenge', {}),
-      );
-      const key = createSessionKey(60 * 60 * 1000);
-      const proof = await signJoinProof(wallet, {
-        edgeId: registration.edgeId,
-        challenge: challenge.challenge,
-        sessionKey: key.publicKeyRaw,
-        sessionKeyExpiresAt: key.expiresAt,
-        brokerOrigin: new URL(brokerUrl).origin,
-        chainId: challenge.chainId,
-      });
-      const answer = RegisterAnswerSchema.parse(
-        await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('edge:register', { ...registration, proof }),
-      );
+      const answer = await registerEdge(socket, brokerUrl, registration, wallet);
       if (!answer.ok) throw new Error(`the broker refused the registration: ${answer.code} ${answer.message}`);
-      return new InflatingEdge(socket, key, registration.edgeId);
+      return new InflatingEdge(socket, answer.sessionKey, registration.edgeId);
     } catch (error) {
       socket.close();
       throw error;
