@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseUnits, type Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeystore } from '../edge-node/src/identity/keystore.js';
+import { runEdgeNodeClaim, type ClaimRun } from './src/edge-node-claim.js';
 import { startPayoutStack, type PayoutStack } from './src/payout-stack.js';
 
 const ATH = (amount: string): bigint => parseUnits(amount, 18);
 const PASSWORD = 'operator-password-for-tests';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** `edge-node claim` as an operator runs it: its own process, the wallet from a keystore file. */
 describe('edge-node claim', () => {
@@ -37,25 +31,8 @@ describe('edge-node claim', () => {
   });
 
   /** Runs `edge-node claim ARGS` with the operator's keystore and the stack's broker; `env` overrides. */
-  function claim(args: string[] = [], overrides: NodeJS.ProcessEnv = {}): Promise<Run> {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      BROKER_URL: stack.url,
-      EDGE_KEYSTORE: keystore,
-      EDGE_KEYSTORE_PASSWORD: PASSWORD,
-      ...overrides,
-    };
-    delete env.CHAIN_RPC_URL; // the broker offers the RPC URL (CHAIN_PUBLIC_RPC_URL)
-    const child = spawn(process.execPath, ['--import', 'tsx', 'edge-node/src/cli.ts', 'claim', ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  }
+  const claim = (args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ClaimRun> =>
+    runEdgeNodeClaim({ brokerUrl: stack.url, keystore, password: PASSWORD, args, env });
 
   it('says plainly that there is nothing to claim before any epoch, and exits 3', async () => {
     const run = await claim();

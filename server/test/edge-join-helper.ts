@@ -1,15 +1,25 @@
 import { Wallet } from 'ethers';
 import type { Socket } from 'socket.io-client';
-import { createSessionKey, signJoinProof, type JoinSigner } from '@edgeplay/shared/node';
+import { createSessionKey, signJoinProof, type JoinSigner, type SessionKey } from '@edgeplay/shared/node';
 
-/** Asks for a challenge and answers it as an edge would, with `wallet` as the operator. */
+/**
+ * Asks for a challenge and answers it as an edge would, with `wallet` as the operator; the
+ * answer carries the session key the proof authorised, for a caller that signs receipts with it.
+ */
 export async function registerEdge(
   socket: Socket,
   brokerUrl: string,
   registration: Record<string, unknown> & { edgeId: string },
   wallet: JoinSigner = Wallet.createRandom(),
   sessionKeyLifetimeMs = 60 * 60 * 1000,
-): Promise<{ ok: boolean; code?: string; leaseMs?: number; brokerPublicKey?: string }> {
+): Promise<{
+  ok: boolean;
+  code?: string;
+  message?: string;
+  leaseMs?: number;
+  brokerPublicKey?: string;
+  sessionKey: SessionKey;
+}> {
   const challenge = (await socket.timeout(2000).emitWithAck('edge:challenge', {})) as {
     challenge: string;
     chainId: number;
@@ -23,8 +33,9 @@ export async function registerEdge(
     brokerOrigin: new URL(brokerUrl).origin,
     chainId: challenge.chainId,
   });
-  return socket.timeout(2000).emitWithAck('edge:register', { ...registration, proof }) as Promise<{
+  const answer = (await socket.timeout(2000).emitWithAck('edge:register', { ...registration, proof })) as {
     ok: boolean;
     code?: string;
-  }>;
+  };
+  return { ...answer, sessionKey };
 }
