@@ -413,7 +413,12 @@ describe('settlement: verified minutes to ATH claimed on chain', () => {
     const slot = (seq: number) => slotsB.find((interval) => interval.seq === seq) as IntervalRecord;
     const stretched = slot(seen.stretchedSeq);
     expect(stretched.edge?.signer).toBe(rogue?.key.publicKeyRaw);
-    expect(stretched.verdict?.status).toBe('verified');
+    // Verified when the claimed frames are within the judge's tolerance of what the player
+    // received (they are sized for 53–67 fps); on a loaded machine the player may receive fewer,
+    // and the slot is a frames mismatch. Either way the stretched time is not paid: verified
+    // credits only the overlap with the player's interval, a mismatch credits nothing.
+    expect(['verified', 'mismatch']).toContain(stretched.verdict?.status);
+    if (stretched.verdict?.status === 'mismatch') expect(stretched.verdict.reason).toMatch(/frames/);
     const claimedMs = (stretched.edge as SignedReceipt).receipt.to - (stretched.edge as SignedReceipt).receipt.from;
     const confirmedMs =
       (stretched.player as SignedReceipt).receipt.to - (stretched.player as SignedReceipt).receipt.from;
@@ -443,7 +448,8 @@ describe('settlement: verified minutes to ATH claimed on chain', () => {
     ] as const) {
       const work = await verifiedWork(operator, sessionId);
       const verifiedSlots = (await ledger.intervals(sessionId)).filter((s) => s.verdict?.status === 'verified');
-      expect(verifiedSlots.length).toBeGreaterThanOrEqual(2);
+      // A's player signed every slot; B's has its honest slot, and the stretched one when it was verified.
+      expect(verifiedSlots.length).toBeGreaterThanOrEqual(operator === a ? 2 : 1);
       const gross = (operator.ratePerMinute * work.weighted) / (60_000n * 10_000n);
       const net = (gross * (10_000n - FEE_BPS)) / 10_000n;
       const mismatches = (await ledger.intervals(sessionId)).filter((s) => s.verdict?.status === 'mismatch').length;
