@@ -24,6 +24,8 @@ export class AckRecorder {
   private readonly loop = monitorEventLoopDelay({ resolution: 10 });
   private readonly events = new Map<string, EventStats>();
   private readonly counters: Record<string, number> = {};
+  /** Requests sent in the window and not answered yet; the report waits for them (or their timeout). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly role: GeneratorReport['role']) {}
 
@@ -31,13 +33,15 @@ export class AckRecorder {
   async ask(socket: Socket, event: string, payload: unknown): Promise<unknown> {
     const measured = this.measuring;
     const start = performance.now();
-    let answer: unknown;
-    try {
-      answer = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
-    } catch {
-      answer = { ok: false, code: 'TIMEOUT' };
-    }
-    if (measured) this.record(event, outcomeOf(answer), performance.now() - start);
+    const asked = socket
+      .timeout(ACK_TIMEOUT_MS)
+      .emitWithAck(event, payload)
+      .catch((): unknown => ({ ok: false, code: 'TIMEOUT' }));
+    if (!measured) return asked;
+    this.inFlight.add(asked);
+    const answer: unknown = await asked;
+    this.inFlight.delete(asked);
+    this.record(event, outcomeOf(answer), performance.now() - start);
     return answer;
   }
 
@@ -54,10 +58,13 @@ export class AckRecorder {
     this.loop.enable();
   }
 
-  report(): GeneratorReport {
+  /** Ends the window; resolves once every request sent in it is answered or timed out. */
+  async report(): Promise<GeneratorReport> {
     this.measuring = false;
     this.loop.disable();
     const cpu = process.cpuUsage(this.cpuStart);
+    const windowMs = performance.now() - this.windowStart;
+    await Promise.all(this.inFlight);
     return {
       role: this.role,
       events: Object.fromEntries(this.events),
@@ -68,7 +75,7 @@ export class AckRecorder {
         max: this.loop.max / 1e6,
       },
       cpuMs: (cpu.user + cpu.system) / 1000,
-      windowMs: performance.now() - this.windowStart,
+      windowMs,
     };
   }
 

@@ -34,7 +34,7 @@ import {
  * the median over the runs. Writes the `socket-load` section of docs/benchmarks.md.
  *
  * BENCH_SOCKET_SETUPS=one or =two measures one setup and prints without writing;
- * BENCH_SOCKET_SECONDS sets the measured window (default 30 s, after 10 s of warm-up);
+ * BENCH_SOCKET_SECONDS sets the measured window (default 25 s, after 10 s of warm-up);
  * BENCH_CPU_PROF=<dir> runs the brokers with --cpu-prof, profiles written there;
  * BENCH_NICE (default -10) is the priority of the bench's scheduling group (below).
  */
@@ -43,7 +43,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVER = join(ROOT, 'server');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP_MS = Number(process.env.BENCH_SOCKET_WARMUP_SECONDS ?? 10) * 1000;
-const MEASURE_MS = Number(process.env.BENCH_SOCKET_SECONDS ?? 30) * 1000;
+const MEASURE_MS = Number(process.env.BENCH_SOCKET_SECONDS ?? 25) * 1000;
 const SETUPS = (process.env.BENCH_SOCKET_SETUPS ?? 'one,two').split(',');
 const LOG_DIR = join(ROOT, '.tmp', 'socket-load');
 /**

@@ -235,7 +235,7 @@ process.on('message', (message: ToGenerator) => {
       acks.startMeasuring();
       break;
     case 'report':
-      tellBench({ type: 'report', report: acks.report() });
+      void acks.report().then((report) => tellBench({ type: 'report', report }));
       break;
     case 'stop':
       stopping = true;
