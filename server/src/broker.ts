@@ -133,7 +133,10 @@ export function createBroker({ config, logger }: BrokerDeps): Broker {
         store,
         intervalMs: Math.min(1000, config.edgeLeaseMs / 4),
         logger,
-        onTick: () => waitingRoom.drain(),
+        onTick: async () => {
+          await waitingRoom.drain();
+          await waitingRoom.pushPositions();
+        },
         onExpired: (expired) => {
           for (const sessionId of expired.flatMap((edge) => edge.sessionIds)) {
             players.to(sessionRoom(sessionId)).emit('session:ended', {
