@@ -1,5 +1,12 @@
 import { percentile } from './placement-load.js';
-import { ACK_TIMEOUT_MS, EDGE_RECEIPT_BATCH_MS, PLAYER_MODEL, type GeneratorReport } from './socket-load-world.js';
+import {
+  ACK_TIMEOUT_MS,
+  EDGE_RECEIPT_BATCH_MS,
+  PLAYER_MODEL,
+  SLOTS,
+  TITLES,
+  type GeneratorReport,
+} from './socket-load-world.js';
 
 /*
  * The `socket-load` section of docs/benchmarks.md, from the runs of socket-load-bench.ts:
@@ -148,7 +155,7 @@ export function summarise(results: Map<string, RunResult[]>, context: ReportCont
     '`server/`, `LOG_LEVEL=info` with the log written to a file, every setting at its default except one:',
     `${env}. All ${count(context.edges + context.players)} sockets come from 127.0.0.1, and the per-address limit`,
     '(200 messages/s by default, shared by every socket of an address) would refuse most of the load; the',
-    'per-socket limits (a page 20/s, an edge 20/s) stay at their defaults and no socket came near them. With two',
+    'per-socket limits (a page 20/s, an edge 20/s) stay at their defaults (a `RATE_LIMITED` answer would count as failed). With two',
     'brokers both get `REDIS_URL` (Store, ledger and socket.io’s Redis adapter on one redis-server) and one shared',
     '`BROKER_KEY_FILE`, as a deployment has, so an edge of either broker accepts the other’s tickets.',
     '',
@@ -162,16 +169,16 @@ export function summarise(results: Map<string, RunResult[]>, context: ReportCont
     '  readings. 100 join at a time, as after a broker restart; their joins are timed apart from the window. Each',
     '  checks the tickets it is handed (signature with its broker’s key, edge, expiry), reports `edge:session`',
     '  started and ended, and signs an edge usage receipt per 10 s slot (`ReceiptMeter`), sent at once as',
-    `  \`edge:receipts\` (again every ${EDGE_RECEIPT_BATCH_MS / 1000} s if refused). They sit in 4 regions, offer 1–8 of 8 titles and 1–4 slots`,
-    '  by GPU; edge i joins broker i mod the number of brokers.',
+    `  \`edge:receipts\` (again every ${EDGE_RECEIPT_BATCH_MS / 1000} s if refused). They sit in 4 regions, offer 1–${TITLES.length} of ${TITLES.length} titles (two want a`,
+    `  GPU tier) and ${SLOTS.min}–${SLOTS.max} slots by GPU; edge i joins broker i mod the number of brokers.`,
     `- **${count(context.players)} players** (\`socket-load-players.ts\`) go round what \`client/src/main.ts\` does: \`catalog:list\`, pick a title`,
     '  (a few popular ones, a long tail), `session:candidates`, measure the candidates (simulated: a wait of six',
     '  round trips to the farthest, RTTs from the distance, 2 % unreachable), `session:request` with the probes and',
     '  a fresh player key; on `NO_CAPACITY` (or no candidate) `queue:join`, then `queue:placed`, leaving with',
     `  \`queue:leave\` after ${PLAYER_MODEL.patienceMs / 1000} s. Placed, the page opens its session on the edge (handed to the edge’s process`,
     `  through the bench), reads \`receipt:clock\` when the picture plays ${PLAYER_MODEL.startupMs} ms later, submits a signed player receipt`,
-    `  per slot (\`receipt:submit\`), presses End after ${PLAYER_MODEL.sessionMs.min / 1000}–${PLAYER_MODEL.sessionMs.max / 1000} s and thinks ${PLAYER_MODEL.thinkMs.min / 1000}–${PLAYER_MODEL.thinkMs.max / 1000} s before the next title. Sessions`,
-    '  are ~10× shorter than real ones, so the broker places ~10× more often than 1,000 real players would make it.',
+    `  per slot (\`receipt:submit\`), presses End after ${PLAYER_MODEL.sessionMs.min / 1000}–${PLAYER_MODEL.sessionMs.max / 1000} s and thinks ${PLAYER_MODEL.thinkMs.min / 1000}–${PLAYER_MODEL.thinkMs.max / 1000} s before the next title. Real sessions`,
+    '  last minutes to hours, so the broker places, queues and ends sessions far more often than for 1,000 real players.',
     '  Beyond the page, players send their location (a page that knows it could) and one cheap acknowledged',
     `  request, \`receipt:clock\`, every ${PLAYER_MODEL.clockPingEveryMs / 1000} s each, to sample the broker evenly. Player i connects to broker i mod the`,
     '  number of brokers, so with two, about half the placements cross from one broker to the other’s edges.',

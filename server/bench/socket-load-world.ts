@@ -94,6 +94,12 @@ const GPUS = [
   { model: 'none', gpuClass: 'cpu', vram: 0, slots: 1, share: 0.1 },
 ];
 
+/** The fewest and most slots an edge offers. */
+export const SLOTS = {
+  min: Math.min(...GPUS.map((gpu) => gpu.slots)),
+  max: Math.max(...GPUS.map((gpu) => gpu.slots)),
+};
+
 export interface EdgeSpec {
   index: number;
   edgeId: string;
