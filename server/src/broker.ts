@@ -198,7 +198,10 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
         // Edges whose leases lapsed while no broker ran get one lease to find this one.
         startGraceMs: config.edgeLeaseMs,
         logger,
-        onTick: () => waitingRoom.drain(),
+        onTick: async () => {
+          await waitingRoom.drain();
+          await waitingRoom.pushPositions();
+        },
         onExpired: (expired) => edgeLoss.notify(expired),
       });
       const server = http;

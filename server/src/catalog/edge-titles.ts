@@ -1,5 +1,7 @@
 import { gpuTierRank, type TitleSummary } from '@edgeplay/shared';
 
+const tierRank = (title: TitleSummary | undefined): number => (title?.minGpuTier ? gpuTierRank(title.minGpuTier) : -1);
+
 /**
  * Adds a title to a listing. Edges carry their own manifests, so two may disagree about a
  * title's minimum GPU tier; the listing keeps the strictest, so no edge's own limit is
@@ -7,8 +9,10 @@ import { gpuTierRank, type TitleSummary } from '@edgeplay/shared';
  */
 export function addTitle(listing: Map<string, TitleSummary>, title: TitleSummary): void {
   const known = listing.get(title.id);
-  const rank = (t: TitleSummary | undefined): number => (t?.minGpuTier ? gpuTierRank(t.minGpuTier) : -1);
-  listing.set(title.id, known && rank(known) > rank(title) ? { ...title, minGpuTier: known.minGpuTier } : title);
+  listing.set(
+    title.id,
+    known && tierRank(known) > tierRank(title) ? { ...title, minGpuTier: known.minGpuTier } : title,
+  );
 }
 
 /**
@@ -18,9 +22,16 @@ export function addTitle(listing: Map<string, TitleSummary>, title: TitleSummary
  */
 export class EdgeTitles {
   private readonly bySocket = new Map<string, { edgeId: string; titles: TitleSummary[] }>();
+  /**
+   * The listing, made again only after an edge registers or leaves. Every player request
+   * and every queue drain reads it, and building it walks every title of every edge: with
+   * 1,000 edges that was ~1 ms of the event loop per read (server/bench/socket-load-bench.ts).
+   */
+  private listing: readonly TitleSummary[] | undefined;
 
   set(socketId: string, edgeId: string, titles: TitleSummary[]): void {
     this.bySocket.set(socketId, { edgeId, titles });
+    this.listing = undefined;
   }
 
   /** The edge id the socket registered as, if any. */
@@ -35,15 +46,18 @@ export class EdgeTitles {
 
   remove(socketId: string): string | undefined {
     const edgeId = this.bySocket.get(socketId)?.edgeId;
-    this.bySocket.delete(socketId);
+    if (this.bySocket.delete(socketId)) this.listing = undefined;
     return edgeId;
   }
 
-  /** Every title some connected edge offers, once each, by name. */
+  /** Every title some connected edge offers, once each, by name. Callers get their own array. */
   list(): TitleSummary[] {
-    const titles = new Map<string, TitleSummary>();
-    for (const edge of this.bySocket.values()) for (const title of edge.titles) addTitle(titles, title);
-    return [...titles.values()].sort((a, b) => a.name.localeCompare(b.name));
+    if (!this.listing) {
+      const titles = new Map<string, TitleSummary>();
+      for (const edge of this.bySocket.values()) for (const title of edge.titles) addTitle(titles, title);
+      this.listing = [...titles.values()].sort((a, b) => a.name.localeCompare(b.name));
+    }
+    return [...this.listing];
   }
 
   has(titleId: string): boolean {
