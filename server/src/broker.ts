@@ -166,7 +166,16 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
         onSessionLost: (sessionId) => void plays.ended(sessionId),
         logger,
       });
-      attachPlayerNamespace(players, { store, waitingRoom, catalog, tickets, logger, ledger, edgeLoss });
+      attachPlayerNamespace(players, {
+        store,
+        waitingRoom,
+        catalog,
+        tickets,
+        logger,
+        ledger,
+        edgeLoss,
+        locationHeaders: config.playerLocationHeaders,
+      });
       attachLedgerHandlers(players, io.of(EDGE_NAMESPACE), { ledger, edgeOf: (id) => titles.edgeOf(id), logger });
       let origins: string[] = config.publicOrigins ?? [];
       attachEdgeNamespace(io.of(EDGE_NAMESPACE), {

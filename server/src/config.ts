@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadConfigFromEnv } from '@edgeplay/shared';
 import { describeRateCard, parseRateCard } from './ledger/rate-card.js';
+import { parseLocationHeaders } from './players/player-location.js';
 
 const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
@@ -49,6 +50,23 @@ export const BrokerConfigSchema = z.object({
   edgeEventsPerSecond: z.coerce.number().int().min(1).default(20),
   addressEventsPerSecond: z.coerce.number().int().min(1).default(200),
   /**
+   * PLAYER_LOCATION_HEADERS: `latitude-header,longitude-header` that the proxy in front of the
+   * brokers sets from a GeoIP lookup of each player (e.g. `x-client-latitude,x-client-longitude`);
+   * the broker lists the edges nearest to that position first. Unset: players give no position
+   * and are placed by their probes alone. Only set it behind a proxy that overwrites them.
+   */
+  playerLocationHeaders: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseLocationHeaders(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /**
    * RATE_CARD: ATH base units (18 decimals) per verified minute by GPU class, as
    * `class=amount,…` laid over the default table (server/src/ledger/rate-card.ts).
    */
@@ -92,6 +110,7 @@ const ENV_NAMES: Record<keyof BrokerConfig, string> = {
   playerEventsPerSecond: 'PLAYER_EVENTS_PER_SECOND',
   edgeEventsPerSecond: 'EDGE_EVENTS_PER_SECOND',
   addressEventsPerSecond: 'ADDRESS_EVENTS_PER_SECOND',
+  playerLocationHeaders: 'PLAYER_LOCATION_HEADERS',
   rateCard: 'RATE_CARD',
   protocolFeeBps: 'PROTOCOL_FEE_BPS',
   adminToken: 'ADMIN_TOKEN',

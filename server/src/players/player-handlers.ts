@@ -12,6 +12,7 @@ import {
   SessionCheckSchema,
   SessionRequestSchema,
   type BrokerToPlayerEvents,
+  type Location,
   type PlayerToBrokerEvents,
 } from '@edgeplay/shared';
 import type { Catalog } from '../catalog/catalog.js';
@@ -22,6 +23,7 @@ import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { sessionRoom } from './session-room.js';
 import { queueRoom, type WaitingRoom } from './waiting-room.js';
 import { listCandidates, placePlayer } from './placement.js';
+import { locationFromHeaders, type LocationHeaders } from './player-location.js';
 
 export interface PlayerHandlerDeps {
   store: Store;
@@ -30,6 +32,8 @@ export interface PlayerHandlerDeps {
   tickets: TicketIssuer;
   logger: Logger;
   ledger?: SessionRecorder | undefined;
+  /** Where the proxy says players are (PLAYER_LOCATION_HEADERS); absent: only what pages send. */
+  locationHeaders?: LocationHeaders | undefined;
   /** Answers a page that lost its edge (session:check); absent: the check is refused. */
   edgeLoss?: Pick<EdgeLoss, 'check'> | undefined;
 }
@@ -42,6 +46,10 @@ export function attachPlayerNamespace(
   const { catalog, logger } = deps;
   namespace.on('connection', (socket: Socket<PlayerToBrokerEvents, BrokerToPlayerEvents>) => {
     const log = logger.child({ playerSocket: socket.id });
+    // A position the page sends wins; otherwise the proxy's, read once per connection.
+    const proxied = locationFromHeaders(socket.handshake.headers, deps.locationHeaders);
+    const located = <T extends { location?: Location | undefined }>(request: T): T =>
+      request.location || !proxied ? request : { ...request, location: proxied };
     const onInternalError = (error: unknown): void => log.error({ error: String(error) }, 'player request failed');
 
     socket.on('catalog:list', (payload, ack) =>
@@ -59,7 +67,7 @@ export function attachPlayerNamespace(
       answerRequest(
         ack,
         async () => {
-          const request = parseOrThrow(CandidatesRequestSchema, payload, 'session:candidates');
+          const request = located(parseOrThrow(CandidatesRequestSchema, payload, 'session:candidates'));
           const title = await catalog.title(request.titleId);
           return { candidates: await listCandidates(deps.store, request.titleId, request.location, title) };
         },
@@ -75,7 +83,7 @@ export function attachPlayerNamespace(
       answerRequest(
         ack,
         async () => {
-          const request = parseOrThrow(QueueJoinSchema, payload, 'queue:join');
+          const request = located(parseOrThrow(QueueJoinSchema, payload, 'queue:join'));
           const position = await deps.waitingRoom.join(request, socket.id);
           await socket.join(queueRoom(position.entryId));
           log.info(
@@ -110,7 +118,7 @@ export function attachPlayerNamespace(
       answerRequest(
         ack,
         async () => {
-          const request = parseOrThrow(SessionRequestSchema, payload, 'session:request');
+          const request = located(parseOrThrow(SessionRequestSchema, payload, 'session:request'));
           const { minGpuTier } = await catalog.title(request.titleId);
           const placement = await placePlayer({ ...deps, logger: log }, { ...request, minGpuTier });
           // The player hears from any broker if the edge is lost (see sessionRoom).
