@@ -66,6 +66,16 @@ describe('usage receipts from a session played in the browser', () => {
     expect(mismatches).toEqual([]);
     expect(rejected).toEqual([]);
 
+    // What the broker's operator sees on /metrics: both sides' receipts accepted.
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    const accepted = (side: string): number => {
+      const series = `edgeplay_receipts_total{side="${side}",outcome="accepted"} `;
+      const line = metrics.split('\n').find((candidate) => candidate.startsWith(series));
+      return Number(line?.slice(series.length) ?? 0);
+    };
+    expect(accepted('player')).toBeGreaterThanOrEqual(verified().length);
+    expect(accepted('edge')).toBeGreaterThanOrEqual(verified().length);
+
     // The ledger itself, read straight from Redis: both sides' signed receipts for each slot.
     const store = await RedisLedger.connect({ url: redis.url, keyPrefix });
     const ledger = new Ledger({ store, rateCard: DEFAULT_RATE_CARD, feeBps: 500, logger: pino({ level: 'silent' }) });

@@ -491,6 +491,9 @@ describe('settlement: verified minutes to ATH claimed on chain', () => {
     const expectA = expected.get(a) as Expected;
     const expectB = expected.get(b) as Expected;
     expect(publish).toMatchObject({ epoch: 1, status: 'confirmed', operators: 2, total: expectA.net + expectB.net });
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(metrics).toMatch(/^edgeplay_payout_epochs\{status="confirmed"\} 1$/m);
+    expect(metrics).toMatch(/^edgeplay_payout_epochs\{status="failed"\} 0$/m);
 
     // The ledger's own record of the close agrees with the test, operator by operator.
     const record = await ledger.epochClose(1);

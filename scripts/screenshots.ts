@@ -4,14 +4,24 @@
  * Writes docs/screenshots/*.png.
  */
 import { mkdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from '../e2e/src/browser.js';
-import { startLocalStack } from './local-stack.js';
+import { startLocalChain } from './local-chain.js';
+import { LOCAL_KEYSTORE_PATH, startLocalStack } from './local-stack.js';
 
 const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
 mkdirSync(OUT, { recursive: true });
 
-const stack = await startLocalStack({ titles: ['chromium-bsu', 'supertux2', 'latency-probe'], maxSessions: 1 });
+// As `npm start` runs it: a local chain, so the operator page has earnings to show.
+const chainDir = await mkdtemp(join(tmpdir(), 'edgeplay-screenshots-'));
+const chain = await startLocalChain(chainDir, {});
+const stack = await startLocalStack({
+  titles: ['chromium-bsu', 'supertux2', 'latency-probe'],
+  maxSessions: 1,
+  brokerEnv: chain.brokerEnv,
+});
 const browser = await launchBrowser();
 try {
   const { page, context } = browser;
@@ -35,6 +45,17 @@ try {
   await page.waitForTimeout(2000);
   await shot('play');
 
+  await page.getByRole('button', { name: 'Share watch link' }).click();
+  const field = page.getByRole('textbox', { name: 'watch link' });
+  while (!(await field.inputValue()).includes('token=')) await page.waitForTimeout(200);
+  const watcher = await context.newPage();
+  await watcher.setViewportSize({ width: 1400, height: 900 });
+  await watcher.goto(await field.inputValue());
+  await watcher.waitForSelector('body[data-state="watching"]', { timeout: 30_000 });
+  await watcher.waitForTimeout(2000);
+  await shot('watch', watcher);
+  await watcher.close();
+
   const second = await context.newPage();
   await second.setViewportSize({ width: 1400, height: 900 });
   await second.goto(stack.url);
@@ -48,13 +69,32 @@ try {
   await page.getByRole('region', { name: 'Your session' }).waitFor();
   await shot('summary');
 
+  // Close the epoch the session's verified slots went into, then the operator's page.
+  await page.waitForTimeout(3000); // the last receipts reach the ledger after the end
+  const closed = await fetch(`${stack.url}/api/admin/epochs/close`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${String(chain.brokerEnv.ADMIN_TOKEN)}` },
+  });
+  console.log(`epoch close: ${closed.status} ${await closed.text()}`);
+  const operator = (JSON.parse(await readFile(LOCAL_KEYSTORE_PATH, 'utf8')) as { address: string }).address;
+  const earnings = await context.newPage();
+  await earnings.setViewportSize({ width: 1400, height: 900 });
+  await earnings.goto(`${stack.url}/operator.html?address=0x${operator.replace(/^0x/, '')}`);
+  await earnings.waitForTimeout(3000);
+  await shot('operator', earnings);
+  await earnings.close();
+
   await page.getByRole('button', { name: 'Play Latency probe' }).click();
   await page.waitForSelector('body[data-state="playing"]', { timeout: 60_000 });
   process.kill(stack.edge.pid ?? -1, 'SIGKILL');
-  await page.waitForSelector('body[data-state="ended"]', { timeout: 15_000 });
+  // The only node is gone: the page says so and, with nowhere else to go, ends.
+  await page.waitForSelector('body[data-state="node-lost"], body[data-state="ended"]', { timeout: 15_000 });
+  await page.waitForTimeout(3000);
   await shot('error');
   console.log(`screenshots written to ${OUT}`);
 } finally {
   await browser.close();
   await stack.stop();
+  await chain.close();
+  await rm(chainDir, { recursive: true, force: true });
 }

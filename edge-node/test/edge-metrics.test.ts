@@ -14,7 +14,10 @@ describe('edge metrics', () => {
       maxSessions: 4,
       sessions: () => 2,
       gpus: async () => gpus,
-      streams: async () => [{ sessionId: 's-1', bitrateBps: 2_500_000, score: 10 }],
+      streams: async () => [
+        { sessionId: 's-1', bitrateBps: 2_500_000, score: 10, fps: 58 },
+        { sessionId: 's-2', bitrateBps: 6_000_000, score: 9 },
+      ],
     });
     const text = await registry.metrics();
     expect(text).toMatch(/^edgeplay_edge_gpus 2$/m);
@@ -29,6 +32,10 @@ describe('edge metrics', () => {
       expect(text).toContain(`edgeplay_edge_gpu_encoder_sessions{${labels}} ${gpu.encoder.sessions}`);
     }
     expect(text).toContain('edgeplay_edge_stream_bitrate_bps{session="s-1"} 2500000');
+    expect(text).toContain('edgeplay_edge_stream_fps{session="s-1"} 58');
+    // An encoder that does not report its frames (NVENC through ffmpeg) has no fps sample.
+    expect(text).toContain('edgeplay_edge_stream_bitrate_bps{session="s-2"} 6000000');
+    expect(text).not.toContain('edgeplay_edge_stream_fps{session="s-2"}');
 
     gpus = undefined;
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the per-scrape reading

@@ -136,7 +136,13 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
       const limited = (kind: string) => (socket: { id: string; handshake: { address: string } }, event: string) =>
         logger.warn({ socketId: socket.id, address: socket.handshake.address, event }, `${kind} rate-limited`);
       const playerLimit = new RateLimiter(burstOf(config.playerEventsPerSecond));
-      const metrics = new BrokerMetrics(players, io.of(EDGE_NAMESPACE), () => waitingRoom.waiting);
+      const publishStore = payouts?.store;
+      const metrics = new BrokerMetrics(
+        players,
+        io.of(EDGE_NAMESPACE),
+        () => waitingRoom.waiting,
+        publishStore ? () => publishStore.list() : undefined,
+      );
       app.setMetrics(metrics.registry);
       players.on('connection', (socket) => {
         limitSocketEvents(socket, { perSocket: playerLimit, perAddress, onLimited: limited('player') });

@@ -68,4 +68,20 @@ describe('broker /metrics', () => {
     expect(sample(after, 'edgeplay_queue_length')).toBe(0);
     expect(after).toMatch(/^edgeplay_broker_process_cpu_seconds_total /m);
   });
+
+  it('counts usage receipts by side and answer', async () => {
+    const player = await connectSocket(url, '/', undefined, sockets);
+    expect(await player.timeout(2000).emitWithAck('receipt:submit', { not: 'a receipt' })).toMatchObject({
+      ok: false,
+      code: 'INVALID_MESSAGE',
+    });
+    const edge = await connectSocket(url, '/edge', undefined, sockets);
+    // Before edge:register no receipt of it is taken.
+    expect(await edge.timeout(2000).emitWithAck('edge:receipts', { receipts: [] })).toMatchObject({ ok: false });
+    const text = await scrape();
+    expect(sample(text, 'edgeplay_receipts_total{side="player",outcome="INVALID_MESSAGE"}')).toBe(1);
+    expect(text).toMatch(/^edgeplay_receipts_total\{side="edge",outcome="[A-Z_]+"\} 1$/m);
+    // Payouts are off on this broker: no epoch gauge.
+    expect(text).not.toMatch(/^edgeplay_payout_epochs/m);
+  });
 });

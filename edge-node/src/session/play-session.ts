@@ -374,11 +374,11 @@ export class PlaySession extends EventEmitter<PlaySessionEvents> {
   }
 
   /** The encoder's stream as mediasoup receives it: bitrate (bit/s) and score (0-10); none before it starts. */
-  async videoStats(): Promise<{ bitrateBps: number; score: number } | undefined> {
+  async videoStats(): Promise<{ bitrateBps: number; score: number; fps?: number | undefined } | undefined> {
     const producer = this.producer;
     if (!producer || producer.closed) return undefined;
     const [stats] = await producer.getStats();
-    return stats ? { bitrateBps: stats.bitrate, score: stats.score } : undefined;
+    return stats ? { bitrateBps: stats.bitrate, score: stats.score, fps: this.encoder?.stats?.encoded } : undefined;
   }
 
   private watch(process: ManagedProcess, what: string): void {

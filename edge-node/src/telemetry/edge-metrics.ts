@@ -5,6 +5,8 @@ export interface StreamReading {
   sessionId: string;
   bitrateBps: number;
   score: number;
+  /** Frames the encoder delivered in its last second; absent where the encoder does not report (NVENC via ffmpeg). */
+  fps?: number | undefined;
 }
 
 export interface EdgeMetricsSources {
@@ -81,7 +83,7 @@ export function createEdgeMetrics(sources: EdgeMetricsSources): Registry {
   );
   perGpu('edgeplay_edge_gpu_encoder_sessions', 'NVENC sessions (nvidia-smi)', (gpu) => gpu.encoder.sessions);
 
-  const perStream = (name: string, help: string, read: (stream: StreamReading) => number): void => {
+  const perStream = (name: string, help: string, read: (stream: StreamReading) => number | undefined): void => {
     new Gauge({
       name,
       help,
@@ -89,7 +91,10 @@ export function createEdgeMetrics(sources: EdgeMetricsSources): Registry {
       registers,
       async collect() {
         this.reset();
-        for (const stream of await streams()) this.set({ session: stream.sessionId }, read(stream));
+        for (const stream of await streams()) {
+          const value = read(stream);
+          if (value !== undefined) this.set({ session: stream.sessionId }, value);
+        }
       },
     });
   };
@@ -99,5 +104,6 @@ export function createEdgeMetrics(sources: EdgeMetricsSources): Registry {
     (s) => s.bitrateBps,
   );
   perStream('edgeplay_edge_stream_score', 'mediasoup score (0-10) of each session video stream', (s) => s.score);
+  perStream('edgeplay_edge_stream_fps', 'Frames each session encoder delivered in its last second', (s) => s.fps);
   return registry;
 }

@@ -36,7 +36,23 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
-  constructor(players: Namespace, edges: Namespace, waiting: () => number) {
+  private readonly receipts = new Counter({
+    name: 'edgeplay_receipts_total',
+    help: 'Usage receipts answered, by who signed them (player, edge) and the answer (accepted, duplicate, or the error code)',
+    labelNames: ['side', 'outcome'],
+    registers: [this.registry],
+  });
+
+  /**
+   * `publishes`: the payout publish records (epoch roots), when payouts are on; scraped as the
+   * number of epochs in each state.
+   */
+  constructor(
+    players: Namespace,
+    edges: Namespace,
+    waiting: () => number,
+    publishes?: () => Promise<readonly { status: string }[]>,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'edgeplay_broker_' });
     new Gauge({
       name: 'edgeplay_player_sockets',
@@ -62,11 +78,28 @@ export class BrokerMetrics {
         this.set(waiting());
       },
     });
+    if (publishes) {
+      new Gauge({
+        name: 'edgeplay_payout_epochs',
+        help: 'Epoch roots by publish state (pending, submitted, confirmed, failed)',
+        labelNames: ['status'],
+        registers: [this.registry],
+        async collect() {
+          const counts = new Map(['pending', 'submitted', 'confirmed', 'failed'].map((status) => [status, 0]));
+          for (const { status } of await publishes()) counts.set(status, (counts.get(status) ?? 0) + 1);
+          for (const [status, count] of counts) this.set({ status }, count);
+        },
+      });
+    }
   }
 
   /** Times and counts the answers to `session:request` and `queue:join` of one player socket. */
   observePlayerRequests(packet: unknown[]): void {
     const [event] = packet;
+    if (event === 'receipt:submit') {
+      this.onAnswer(packet, (answer) => this.countReceipt('player', answer));
+      return;
+    }
     if (event !== 'session:request' && event !== 'queue:join') return;
     const ackAt = packet.length - 1;
     const ack = packet[ackAt];
@@ -80,13 +113,42 @@ export class BrokerMetrics {
     };
   }
 
-  /** Counts session state changes the edges report (`edge:session`). */
+  /** Counts session state changes the edges report (`edge:session`) and their receipts' answers. */
   observeEdgeEvents(packet: unknown[]): void {
     const [event, payload] = packet;
+    if (event === 'edge:receipts') {
+      this.onAnswer(packet, (answer) => {
+        const results = (answer as { results?: unknown } | undefined)?.results;
+        if (Array.isArray(results)) for (const result of results) this.countReceipt('edge', result);
+        else this.countReceipt('edge', answer); // the whole batch refused
+      });
+      return;
+    }
     if (event !== 'edge:session' || typeof payload !== 'object' || payload === null) return;
     const state = (payload as { state?: unknown }).state;
     if (typeof state === 'string' && /^[a-z]{1,16}$/.test(state)) this.sessionEvents.inc({ state });
   }
+  private countReceipt(side: 'player' | 'edge', answer: unknown): void {
+    this.receipts.inc({ side, outcome: receiptOutcome(answer) });
+  }
+
+  /** Calls `seen` with the answer as the event's acknowledgement leaves. */
+  private onAnswer(packet: unknown[], seen: (answer: unknown) => void): void {
+    const ackAt = packet.length - 1;
+    const ack = packet[ackAt];
+    if (typeof ack !== 'function') return;
+    packet[ackAt] = (answer: unknown, ...rest: unknown[]) => {
+      seen(answer);
+      (ack as (...args: unknown[]) => void)(answer, ...rest);
+    };
+  }
+}
+
+function receiptOutcome(answer: unknown): string {
+  if (typeof answer !== 'object' || answer === null) return 'unknown';
+  const { status, code } = answer as { status?: unknown; code?: unknown };
+  if (status === 'accepted' || status === 'duplicate') return status;
+  return typeof code === 'string' && /^[A-Z_]{1,32}$/.test(code) ? code : 'unknown';
 }
 
 function outcomeOf(answer: unknown, success: string): string {
