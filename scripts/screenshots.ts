@@ -41,7 +41,7 @@ try {
     await page.waitForTimeout(400);
     await page.keyboard.up('ArrowLeft');
   }
-  await page.waitForSelector('#overlay[data-fps]:not([data-fps=""])', { timeout: 15_000 });
+  await page.waitForSelector('#overlay[data-fps]:not([data-fps=""])', { state: 'attached', timeout: 30_000 });
   await page.waitForTimeout(2000);
   await shot('play');
 
