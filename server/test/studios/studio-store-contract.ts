@@ -152,9 +152,11 @@ export function describeStudioStoreContract(kind: string, open: () => Promise<St
 
       const ends = await Promise.all([store.playEnded(first, T0 + 90_000), peer.playEnded(first, T0 + 95_000)]);
       expect(ends.filter(Boolean)).toHaveLength(1);
-      expect(await peer.playTotals('space-race')).toEqual({ sessions: 2, playMs: 90_000, running: 1 });
+      // Two brokers race to end it: whichever arrives first counts, and only that one.
+      const counted = ends[0] ? 90_000 : 95_000;
+      expect(await peer.playTotals('space-race')).toEqual({ sessions: 2, playMs: counted, running: 1 });
       expect(await store.playEnded(second, T0 + 31_000)).toBe(true);
-      expect(await store.playTotals('space-race')).toEqual({ sessions: 2, playMs: 120_000, running: 0 });
+      expect(await store.playTotals('space-race')).toEqual({ sessions: 2, playMs: counted + 30_000, running: 0 });
       expect(await store.playEnded(randomUUID(), T0)).toBe(false);
     });
 
