@@ -1,3 +1,4 @@
+import { connectRedis } from '../store/redis-connect.js';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
@@ -97,21 +98,7 @@ export class RedisLedger implements LedgerStore {
 
   static async connect(options: RedisLedgerOptions): Promise<RedisLedger> {
     const prefix = parseOrThrow(KeyPrefixSchema, options.keyPrefix ?? 'edgeplay:', 'keyPrefix');
-    const redis = new Redis(options.url, { lazyConnect: true });
-    let cause: unknown;
-    const remember = (error: Error): void => {
-      cause = error;
-    };
-    redis.on('error', remember);
-    try {
-      await redis.connect();
-    } catch (error) {
-      redis.disconnect();
-      const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
-      throw new Error(`cannot reach Redis at ${where}: ${String(cause ?? error)}`, { cause: cause ?? error });
-    }
-    redis.off('error', remember);
-    if (options.onError) redis.on('error', options.onError);
+    const redis = await connectRedis(options.url, { onError: options.onError });
     return new RedisLedger(redis, prefix);
   }
 

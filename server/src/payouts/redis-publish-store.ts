@@ -1,3 +1,4 @@
+import { connectRedis } from '../store/redis-connect.js';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { EpochTreeDump } from '@edgeplay/chain';
@@ -103,21 +104,7 @@ export class RedisPublishStore implements PublishStore {
 
   /** Connects, and fails fast when Redis cannot be reached. */
   static async connect(options: RedisPublishStoreOptions): Promise<RedisPublishStore> {
-    const redis = new Redis(options.url, { lazyConnect: true });
-    let cause: unknown;
-    const remember = (error: Error): void => {
-      cause = error;
-    };
-    redis.on('error', remember);
-    try {
-      await redis.connect();
-    } catch (error) {
-      redis.disconnect();
-      const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
-      throw new Error(`cannot reach Redis at ${where}: ${String(cause ?? error)}`, { cause: cause ?? error });
-    }
-    redis.off('error', remember);
-    if (options.onError) redis.on('error', options.onError);
+    const redis = await connectRedis(options.url, { onError: options.onError });
     return new RedisPublishStore(redis, options.keyPrefix);
   }
 

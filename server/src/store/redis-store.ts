@@ -1,3 +1,4 @@
+import { connectRedis } from './redis-connect.js';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
@@ -134,23 +135,10 @@ export class RedisStore implements Store {
   /** Connects, and fails fast when Redis cannot be reached. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
     const prefix = parseOrThrow(KeyPrefixSchema, options.keyPrefix ?? DEFAULT_KEY_PREFIX, 'keyPrefix');
-    const redis = new Redis(options.url, { lazyConnect: true, enableAutoPipelining: options.autoPipelining ?? true });
-    // connect() only says "Connection is closed"; the error event says why.
-    let cause: unknown;
-    const remember = (error: Error): void => {
-      cause = error;
-    };
-    redis.on('error', remember);
-    try {
-      await redis.connect();
-    } catch (error) {
-      redis.disconnect();
-      // host:port only: the URL may carry a password.
-      const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
-      throw new Error(`cannot reach Redis at ${where}: ${String(cause ?? error)}`, { cause: cause ?? error });
-    }
-    redis.off('error', remember);
-    if (options.onError) redis.on('error', options.onError);
+    const redis = await connectRedis(options.url, {
+      onError: options.onError,
+      redis: { enableAutoPipelining: options.autoPipelining ?? true },
+    });
     return new RedisStore(redis, prefix, options.clock ?? Date.now);
   }
 

@@ -1,3 +1,4 @@
+import { connectRedis } from '../store/redis-connect.js';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
@@ -81,22 +82,7 @@ export class RedisStudioStore implements StudioStore {
 
   static async connect(options: RedisStudioStoreOptions): Promise<RedisStudioStore> {
     const base = parseOrThrow(KeyPrefixSchema, options.keyPrefix ?? 'edgeplay:', 'keyPrefix');
-    const redis = new Redis(options.url, { lazyConnect: true });
-    let cause: unknown;
-    const remember = (error: Error): void => {
-      cause = error;
-    };
-    redis.on('error', remember);
-    try {
-      await redis.connect();
-    } catch (error) {
-      redis.disconnect();
-      // host:port only: the URL may carry a password.
-      const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
-      throw new Error(`cannot reach Redis at ${where}: ${String(cause ?? error)}`, { cause: cause ?? error });
-    }
-    redis.off('error', remember);
-    if (options.onError) redis.on('error', options.onError);
+    const redis = await connectRedis(options.url, { onError: options.onError });
     return new RedisStudioStore(redis, `${base}studios:`);
   }
 
