@@ -206,6 +206,14 @@ describe('QualityController', () => {
     expect(feed(c, 1500, 500, [{ kbps: 44 }, { kbps: 44 }, { kbps: 44 }])).toEqual([425, 250, 250]);
   });
 
+  it('cuts for loss in one step, however deep: loss is measured, not estimated', () => {
+    const c = new QualityController({ title: HD, maxKbps: 3110, minKbps: 250 });
+    // 48 % of 3110 kbit/s lost (a 2 Mbit/s link that just filled): 65 % of what still arrives,
+    // at once, not half now and the rest a second later while the picture stands still.
+    const decision = c.update({ atMs: 0, availableBps: 3_000_000, fractionLost: 0.48 });
+    expect(decision).toMatchObject({ reason: 'loss', settings: { bitrateKbps: 1051 } });
+  });
+
   it('stays within its floor and ceiling', () => {
     const c = controller();
     feed(

@@ -72,20 +72,24 @@ async function startBrokerStandIn(): Promise<{ url: string; close(): Promise<voi
   };
 }
 
-/** Collects a child's output until `done` matches it (or the deadline passes). */
+/**
+ * Collects a child's output until every one of `done` matches it (or the deadline passes).
+ * The progress lines and the JSON log are written by different streams, so the order in
+ * which they reach the terminal is not fixed: wait for each, not for the one expected last.
+ */
 async function outputUntil(
   child: ChildProcess,
-  done: RegExp,
+  done: RegExp[],
   timeoutMs = 60_000,
 ): Promise<{ stdout: string; stderr: string }> {
   const out = { stdout: '', stderr: '' };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`no ${String(done)} in time; got:\n${out.stdout}\n${out.stderr}`)),
+      () => reject(new Error(`no ${done.map(String).join(' and ')} in time; got:\n${out.stdout}\n${out.stderr}`)),
       timeoutMs,
     );
     const check = (): void => {
-      if (done.test(out.stdout)) {
+      if (done.every((pattern) => pattern.test(out.stdout))) {
         clearTimeout(timer);
         resolve();
       }
@@ -147,7 +151,10 @@ describe('edge-node start at a terminal and under a supervisor', () => {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.push(child);
-    const { stdout } = await outputUntil(child, /Ready: this node is serving players/);
+    const { stdout } = await outputUntil(child, [
+      /Ready: this node is serving players/,
+      /"msg":"registered with broker"/,
+    ]);
     const lines = stdout.split(/\r?\n/).filter((line) => /^\[\d\/6\]/.test(line));
     expect(lines.map((line) => line.replace(/\(\d+\.\d s\)$/, '(…)'))).toEqual([
       '[1/6] Unlocking the operator wallet…',
@@ -175,7 +182,7 @@ describe('edge-node start at a terminal and under a supervisor', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
-    const { stderr } = await outputUntil(child, /"msg":"registered with broker"/);
+    const { stderr } = await outputUntil(child, [/"msg":"registered with broker"/]);
     expect(stderr).toBe('');
     await stop(child);
   }, 90_000);

@@ -114,7 +114,7 @@ const DEFAULTS = {
  *   clamped to [min, max].
  * - Down fast: a target below the current bitrate (beyond a small band) applies at once, at
  *   most halving it per `downIntervalMs`; reported loss cuts to `lossDrain` of what still
- *   arrives.
+ *   arrives, in one step however deep.
  * - Up slowly: only above a band, no sooner than `upIntervalMs` after the last change and
  *   `holdAfterDecreaseMs` after the last cut, never while loss is reported, following the
  *   lowest estimate of the last `upWindowMs` (a passing overshoot is ignored), by `upStep` or
@@ -192,7 +192,10 @@ export class QualityController {
         this.downFromKbps = current;
         this.downWindowAt = now;
       }
-      next = Math.min(current, Math.max(target, Math.round(this.downFromKbps * o.maxDownStep), o.minKbps));
+      // Halving at most per window guards against a wild estimate; loss is counted from the
+      // viewer's own packets, and each moment spent above the link adds to a freeze: all at once.
+      const floor = reason === 'loss' ? o.minKbps : Math.max(Math.round(this.downFromKbps * o.maxDownStep), o.minKbps);
+      next = Math.min(current, Math.max(target, floor));
       if (next < current) {
         if (now - this.lastDecreaseAt >= o.holdAfterDecreaseMs) this.congestedKbps = current;
         this.lastDecreaseAt = now;
