@@ -198,4 +198,34 @@ describe('a broker restarted mid-session (on Redis)', () => {
       await store.close();
     }
   });
+
+  it('tells the page at once when its node is lost after the broker restarted', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Play Latency probe' }).click();
+    await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+    const restartedAt = await killBroker();
+    const broker = await startNextBroker();
+    await edgeRejoined(restartedAt);
+    // The page's new broker connection proves it is this session's player (session:rejoin).
+    await broker.waitForLog((line) => line.msg === 'player rejoined its session', 15_000);
+
+    const killedAt = Date.now();
+    edge.process.kill('SIGKILL');
+    // The page asks the new broker whether the node is gone, and is believed: it says so at
+    // once, where a connection the broker did not know would wait out the 10 s reconnect window.
+    // (node-lost lasts only until the page has tried to place the player again: read the record.)
+    const since = async (): Promise<{ state: string; at: number }[]> =>
+      (await readRecord(page)).states.filter((state) => state.at >= killedAt);
+    await expect
+      .poll(async () => (await since()).some((state) => state.state === 'node-lost'), { timeout: 15_000 })
+      .toBe(true)
+      .catch(async (error: unknown) => {
+        console.log(`page states after kill -9: ${JSON.stringify(await since())}`);
+        throw error;
+      });
+    const lost = (await since()).find((state) => state.state === 'node-lost');
+    const toldMs = (lost?.at ?? Infinity) - killedAt;
+    console.log(`node lost after a broker restart: the page said so ${toldMs} ms after kill -9`);
+    expect(toldMs).toBeLessThan(5_000);
+  });
 });

@@ -11,6 +11,7 @@ import {
   TitleSummarySchema,
   type TitleSummary,
 } from '@edgeplay/shared';
+import { rejoinOnReconnect } from './broker-rejoin.js';
 import { coverArt } from './cover-art.js';
 import { startInputCapture, type InputCapture } from './input/input-capture.js';
 import { probeCandidates } from './latency-probe.js';
@@ -67,6 +68,8 @@ let summary: SessionSummary | undefined;
 let input: InputCapture | undefined;
 /** Signs a usage receipt for every slot of the running session. */
 let receipts: ReceiptReporter | undefined;
+/** Stops proving the session to a broker the page reconnects to. */
+let stopRejoin: (() => void) | undefined;
 /** The figures of the session that just stopped, for the summary. */
 let lastTotals: { totals: SessionSummary; inputToPhotonMs: number | undefined } | undefined;
 /** The title of the running session (to start it again elsewhere if its node is lost). */
@@ -192,6 +195,7 @@ async function startPlaying(title: TitleSummary, afterLoss = false): Promise<voi
     });
     session = opened.session;
     playing = title;
+    stopRejoin = rejoinOnReconnect(broker, playerKey, placement);
     watchLink.attach(opened.session.signaling, placement.edge.signalingUrl);
     video.srcObject = new MediaStream([opened.track]);
     // Muted autoplay is allowed everywhere; if a browser still refuses, the picture starts on the first click.
@@ -330,6 +334,8 @@ function stopSession(): void {
   window.clearInterval(statsTimer);
   receipts?.stop();
   receipts = undefined;
+  stopRejoin?.();
+  stopRejoin = undefined;
   photon?.stop();
   lastTotals = summary ? { totals: summary, inputToPhotonMs: photon?.medianMs(Infinity) } : undefined;
   photon = undefined;

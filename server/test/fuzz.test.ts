@@ -20,6 +20,7 @@ const PLAYER_EVENTS: Record<string, Record<string, never> | Record<string, unkno
   'queue:join': { titleId: 'chromium-bsu', playerKey: PLAYER_KEY },
   'queue:leave': { titleId: 'chromium-bsu', entryId: '3b241101-e2bb-4255-8caf-4136c566a962' },
   'session:check': { sessionId: '3b241101-e2bb-4255-8caf-4136c566a962' },
+  'session:rejoin': { ticket: 'eyJ2IjoxfQ.c2lnbmF0dXJl', signature: `0x${'ab'.repeat(64)}` },
 };
 const EDGE_EVENTS: Record<string, Record<string, unknown>> = {
   'edge:challenge': {},

@@ -1,4 +1,5 @@
 import type { Namespace, Socket } from 'socket.io';
+import { importSessionPublicKey, verifySessionSignature } from '@edgeplay/shared/node';
 import type { Logger } from 'pino';
 import {
   answerRequest,
@@ -9,7 +10,9 @@ import {
   QueueJoinSchema,
   QueueLeaveSchema,
   parseOrThrow,
+  playerRejoinMessage,
   SessionCheckSchema,
+  SessionRejoinSchema,
   SessionRequestSchema,
   type BrokerToPlayerEvents,
   type Location,
@@ -124,6 +127,27 @@ export function attachPlayerNamespace(
           // The player hears from any broker if the edge is lost (see sessionRoom).
           await socket.join(sessionRoom(placement.sessionId));
           return placement;
+        },
+        onInternalError,
+      ),
+    );
+
+    socket.on('session:rejoin', (payload, ack) =>
+      answerRequest(
+        ack,
+        async () => {
+          const { ticket, signature } = parseOrThrow(SessionRejoinSchema, payload, 'session:rejoin');
+          // A ticket this broker's key signed names the session and the player key; the page
+          // must hold that key, and sign for this very connection.
+          const granted = deps.tickets.read(ticket);
+          const message = Buffer.from(playerRejoinMessage(socket.id, ticket));
+          const key = importSessionPublicKey(granted.playerKey);
+          if (!verifySessionSignature(key, message, Buffer.from(signature.slice(2), 'hex'))) {
+            throw makeError(ErrorCode.UNAUTHORIZED, 'the rejoin was not signed by the player of this session');
+          }
+          await socket.join(sessionRoom(granted.sessionId));
+          log.info({ sessionId: granted.sessionId }, 'player rejoined its session');
+          return { sessionId: granted.sessionId };
         },
         onInternalError,
       ),

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, randomFillSync, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { TicketPayloadSchema, type TicketPayload } from '@edgeplay/shared';
-import { exportPublicKey, generateTicketKeyPair } from '@edgeplay/shared/node';
+import { exportPublicKey, generateTicketKeyPair, readSignedTicket } from '@edgeplay/shared/node';
 import { SignWorker } from './sign-worker.js';
 
 /** A nonce is 16 random bytes, as newTicketNonce makes them. */
@@ -44,6 +44,7 @@ function ticketBody(payload: TicketPayload): string {
  */
 export class TicketIssuer {
   readonly publicKeyBase64: string;
+  private readonly publicKey: KeyObject;
 
   private readonly noncePool = Buffer.alloc(NONCE_POOL_BYTES);
   private nonceOffset = NONCE_POOL_BYTES;
@@ -55,7 +56,8 @@ export class TicketIssuer {
     private readonly worker: SignWorker | undefined,
     private readonly onWorkerFailure: ((error: Error) => void) | undefined,
   ) {
-    this.publicKeyBase64 = exportPublicKey(createPublicKey(privateKey));
+    this.publicKey = createPublicKey(privateKey);
+    this.publicKeyBase64 = exportPublicKey(this.publicKey);
   }
 
   /** Loads the key from a PEM file, or makes a fresh one for this run. */
@@ -86,6 +88,14 @@ export class TicketIssuer {
     return new Promise((resolve) => {
       if (this.pending.push({ body, resolve }) === 1) setImmediate(() => this.flush());
     });
+  }
+
+  /**
+   * The payload of a ticket this key signed, expired or not (TICKET_INVALID for any other):
+   * whose session it names, for a page that proves it holds the ticket's player key.
+   */
+  read(ticket: unknown): TicketPayload {
+    return readSignedTicket(ticket, this.publicKey);
   }
 
   /** Stops the signing worker, if any; resolves once its thread has exited. Idempotent. */

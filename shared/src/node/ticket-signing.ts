@@ -52,6 +52,19 @@ export interface TicketExpectation {
  * reuse: that needs memory of used nonces, which the edge keeps.
  */
 export function verifyTicket(ticket: unknown, publicKey: KeyObject, expect: TicketExpectation): TicketPayload {
+  const payload = readSignedTicket(ticket, publicKey);
+  if (payload.edgeId !== expect.edgeId) {
+    throw makeError(ErrorCode.TICKET_INVALID, 'ticket was issued for another edge');
+  }
+  if (payload.exp <= expect.now) throw makeError(ErrorCode.TICKET_EXPIRED, 'ticket has expired');
+  return payload;
+}
+
+/**
+ * A ticket's payload once its signature verifies (TICKET_INVALID otherwise), whatever its edge
+ * and expiry: what a broker reads from a ticket it issued to learn whose session it names.
+ */
+export function readSignedTicket(ticket: unknown, publicKey: KeyObject): TicketPayload {
   const text = parseOrThrow(TicketSchema, ticket, 'ticket');
   const [body = '', signature = ''] = text.split('.');
   const signatureBytes = Buffer.from(signature, 'base64url');
@@ -66,10 +79,5 @@ export function verifyTicket(ticket: unknown, publicKey: KeyObject, expect: Tick
   }
   const parsed = TicketPayloadSchema.safeParse(json);
   if (!parsed.success) throw makeError(ErrorCode.TICKET_INVALID, 'ticket payload has the wrong shape');
-  const payload = parsed.data;
-  if (payload.edgeId !== expect.edgeId) {
-    throw makeError(ErrorCode.TICKET_INVALID, 'ticket was issued for another edge');
-  }
-  if (payload.exp <= expect.now) throw makeError(ErrorCode.TICKET_EXPIRED, 'ticket has expired');
-  return payload;
+  return parsed.data;
 }

@@ -3,7 +3,7 @@ import type { Ack } from './ack.js';
 import { JoinProofSchema, type JoinChallenge } from './edge-identity.js';
 import { EdgeCapabilitiesSchema, GpuInfoSchema } from './edge-telemetry.js';
 import type { EdgeReceiptEvents, PlayerReceiptEvents } from './receipt.js';
-import { EdgeIdSchema, PlayerKeySchema, SessionIdSchema, TicketSchema } from './ticket.js';
+import { EdgeIdSchema, PlayerKeySchema, PlayerSignatureSchema, SessionIdSchema, TicketSchema } from './ticket.js';
 import { TitleIdSchema, TitleSummarySchema, type TitleSummary } from './title-manifest.js';
 
 /** An http(s) URL: what edges announce and players are sent to (never javascript:, file:, …). */
@@ -82,6 +82,16 @@ export const SessionCheckSchema = z.strictObject({ sessionId: SessionIdSchema })
 export const SessionCheckAnswerSchema = z.object({ edge: z.enum(['connected', 'lost']) });
 export type SessionCheckAnswer = z.infer<typeof SessionCheckAnswerSchema>;
 
+/**
+ * A page that is playing and has connected to a broker again (a restart, or another broker
+ * behind the same address) proves that it holds the session's player key, so that this
+ * connection hears `session:ended` and may ask `session:check`: the session's ticket and the
+ * player key's signature over playerRejoinMessage(this socket's id, ticket).
+ */
+export const SessionRejoinSchema = z.strictObject({ ticket: TicketSchema, signature: PlayerSignatureSchema });
+export const SessionRejoinAnswerSchema = z.object({ sessionId: SessionIdSchema });
+export type SessionRejoinAnswer = z.infer<typeof SessionRejoinAnswerSchema>;
+
 /** Code of a session whose game node was lost (its lease lapsed, or no broker and no player reach it). */
 export const EDGE_LOST = 'EDGE_LOST';
 
@@ -122,6 +132,7 @@ export interface PlayerToBrokerEvents extends PlayerReceiptEvents {
   'session:candidates': (payload: unknown, ack: Ack<{ candidates: Candidate[] }>) => void;
   'session:request': (payload: unknown, ack: Ack<SessionPlacement>) => void;
   'session:check': (payload: unknown, ack: Ack<SessionCheckAnswer>) => void;
+  'session:rejoin': (payload: unknown, ack: Ack<SessionRejoinAnswer>) => void;
 }
 
 /* ---------- edge ↔ broker ("/edge" namespace) ---------- */

@@ -21,7 +21,6 @@ export function playerJoinMessage(ticket: string): string {
   return `edgeplay-join:${ticket}`;
 }
 
-/** An Ed25519 signature: 64 bytes as 0x + 128 lowercase hex digits. */
 /**
  * What the page's player key signs to take a running session back after a network drop:
  * the edge's one-time challenge for this connection and the session's ticket, so a
@@ -31,6 +30,17 @@ export function playerResumeMessage(challenge: string, ticket: string): string {
   return `edgeplay-resume:${challenge}:${ticket}`;
 }
 
+/**
+ * What the page's player key signs to hear about its session from a broker it connected to
+ * after it was placed (the broker restarted, or the page reconnected to another): that broker
+ * connection's socket id and the session's ticket, so a recorded proof is useless on any other
+ * connection.
+ */
+export function playerRejoinMessage(brokerSocketId: string, ticket: string): string {
+  return `edgeplay-rejoin:${brokerSocketId}:${ticket}`;
+}
+
+/** An Ed25519 signature: 64 bytes as 0x + 128 lowercase hex digits. */
 export const PlayerSignatureSchema = z.string().regex(/^0x[0-9a-f]{128}$/, '0x and 128 lowercase hex digits');
 
 /**
