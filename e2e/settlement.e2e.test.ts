@@ -17,7 +17,7 @@ import {
   type SignedReceipt,
   type UsageReceipt,
 } from '@edgeplay/shared';
-import { formatAth } from '@edgeplay/shared/payouts';
+import { ATH_DECIMALS, formatAth } from '@edgeplay/shared/payouts';
 import { createKeystore } from '../edge-node/src/identity/keystore.js';
 import type { IntervalRecord } from '../server/src/ledger/ledger-store.js';
 import { qualityFactorBps } from '../server/src/ledger/quality-factor.js';
@@ -528,7 +528,7 @@ describe('settlement: verified minutes to ATH claimed on chain', () => {
     const claimA = await edgeNodeClaim(a);
     expect(claimA.stderr).toBe('');
     expect(claimA.code).toBe(0);
-    expect(claimA.stdout).toContain(`Claimed ${formatAth(expectA.net)} ATH for ${a.wallet.address}.`);
+    expect(claimA.stdout).toContain(`Claimed ${formatAth(expectA.net, ATH_DECIMALS)} ATH for ${a.wallet.address}.`);
     const txA = /Transaction (0x[0-9a-f]{64})/.exec(claimA.stdout)?.[1] as string;
     const receiptA = await provider.getTransactionReceipt(txA);
     expect(receiptA).toMatchObject({ status: 1, from: a.wallet.address });
@@ -548,7 +548,7 @@ describe('settlement: verified minutes to ATH claimed on chain', () => {
     const againA = await edgeNodeClaim(a);
     expect(againA.code).toBe(3);
     expect(againA.stderr).toBe(
-      `edge-node claim: nothing to claim for ${a.wallet.address} (${formatAth(expectA.net)} ATH claimed already)\n`,
+      `edge-node claim: nothing to claim for ${a.wallet.address} (${formatAth(expectA.net, ATH_DECIMALS)} ATH claimed already)\n`,
     );
     await expect(claimB.staticCall(b.wallet.address, proof?.cumulativeAmount, proof?.proof)).rejects.toMatchObject({
       revert: { name: 'NothingToClaim', args: [b.wallet.address, expectB.net, expectB.net] },

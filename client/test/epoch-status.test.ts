@@ -47,7 +47,11 @@ describe('where an epoch’s ATH stands on the operator page', () => {
     expect(formatAth(0n)).toBe('0');
     expect(formatAth(10n * ATH)).toBe('10');
     expect(formatAth(12n * ATH + ATH / 2n)).toBe('12.5');
-    expect(formatAth(1n)).toBe('0');
+    // Too small to show is not nothing.
+    expect(formatAth(1n)).toBe('<0.000001');
     expect(formatAth(1_234_567_890_123n * 10n ** 6n)).toBe('1.234567');
+    // The command line shows every unit.
+    expect(formatAth(1n, 18)).toBe('0.000000000000000001');
+    expect(formatAth(1_234_567_890_123n * 10n ** 6n, 18)).toBe('1.234567890123');
   });
 });

@@ -10,7 +10,7 @@ import {
   REWARD_DISTRIBUTOR_CLAIM_ABI,
   type OperatorEarnings,
 } from '@edgeplay/shared';
-import { decodeDistributorRevert, formatAth } from '@edgeplay/shared/payouts';
+import { ATH_DECIMALS, decodeDistributorRevert, formatAth } from '@edgeplay/shared/payouts';
 import { defaultKeystorePath, keystorePassword } from '../identity/keygen-command.js';
 import { loadKeystore } from '../identity/keystore.js';
 
@@ -70,8 +70,8 @@ export async function runClaim({ argv, env, stdout, stderr }: ClaimDeps): Promis
     const result = await claim(wallet, earnings, rpcUrl, args.stake);
     stdout.write(
       args.stake
-        ? `Staked ${formatAth(result.paid)} ATH for ${wallet.address} (now ${formatAth(result.staked ?? 0n)} ATH staked).\n`
-        : `Claimed ${formatAth(result.paid)} ATH for ${wallet.address}.\n`,
+        ? `Staked ${formatAth(result.paid, ATH_DECIMALS)} ATH for ${wallet.address} (now ${formatAth(result.staked ?? 0n, ATH_DECIMALS)} ATH staked).\n`
+        : `Claimed ${formatAth(result.paid, ATH_DECIMALS)} ATH for ${wallet.address}.\n`,
     );
     stdout.write(
       `Transaction ${result.txHash} (block ${result.blockNumber}, epoch ${earnings.proof?.epoch ?? '?'}).\n`,
@@ -118,8 +118,10 @@ async function claim(wallet: Wallet, earnings: OperatorEarnings, rpcUrl: string,
   const { proof, claimable } = earnings;
   if (!proof || !claimable) {
     const pending =
-      earnings.pending > 0n ? `; ${formatAth(earnings.pending)} ATH are pending until their epoch is on chain` : '';
-    const already = earnings.claimed ? ` (${formatAth(earnings.claimed)} ATH claimed already)` : '';
+      earnings.pending > 0n
+        ? `; ${formatAth(earnings.pending, ATH_DECIMALS)} ATH are pending until their epoch is on chain`
+        : '';
+    const already = earnings.claimed ? ` (${formatAth(earnings.claimed, ATH_DECIMALS)} ATH claimed already)` : '';
     throw makeError(ErrorCode.NOTHING_TO_CLAIM, `nothing to claim for ${earnings.operator}${already}${pending}`);
   }
   const { chainId, distributor: address } = earnings.chain;
@@ -183,7 +185,7 @@ function explain(error: unknown, operator: string, chainId: number): Error {
     if (revert?.name === 'NothingToClaim') {
       return makeError(
         ErrorCode.NOTHING_TO_CLAIM,
-        `nothing to claim for ${operator}: ${formatAth(revert.args[2] as bigint)} ATH under the current root are claimed already`,
+        `nothing to claim for ${operator}: ${formatAth(revert.args[2] as bigint, ATH_DECIMALS)} ATH under the current root are claimed already`,
       );
     }
     return makeError(

@@ -9,10 +9,16 @@ import { REWARD_DISTRIBUTOR_CLAIM_ABI } from '../protocol/earnings.js';
 /** ATH has 18 decimals, like ether. */
 export const ATH_DECIMALS = 18;
 
-/** ATH base units as text for people: at most 6 decimals, no trailing zeros (10000000000000000000n → "10"). */
-export function formatAth(amount: bigint): string {
+/**
+ * ATH base units as text for people: at most `maxDecimals` decimals (cut, not rounded, so
+ * nobody is shown more than they get), no trailing zeros (10000000000000000000n → "10"). A
+ * positive amount too small to show says so ("<0.000001"), never "0". The command line
+ * passes ATH_DECIMALS: every unit, exactly.
+ */
+export function formatAth(amount: bigint, maxDecimals = 6): string {
   const [whole = '0', fraction = ''] = formatUnits(amount, ATH_DECIMALS).split('.');
-  const trimmed = fraction.slice(0, 6).replace(/0+$/, '');
+  const trimmed = fraction.slice(0, maxDecimals).replace(/0+$/, '');
+  if (!trimmed && whole === '0' && amount > 0n) return `<${maxDecimals > 0 ? `0.${'0'.repeat(maxDecimals - 1)}` : ''}1`;
   return trimmed ? `${whole}.${trimmed}` : whole;
 }
 
