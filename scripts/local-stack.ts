@@ -5,6 +5,7 @@ import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BROKER_NODE_FLAGS } from '../server/src/node-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,9 +101,10 @@ function spawnService(
   args: string[],
   env: NodeJS.ProcessEnv,
   wrap: (command: string[]) => string[] = (command) => command,
+  nodeFlags: readonly string[] = [],
 ): ChildProcess {
   // setpriv --pdeathsig: the service gets SIGTERM, and stops cleanly, if this launcher dies.
-  const command = [process.execPath, '--import', 'tsx', join(ROOT, script), ...args];
+  const command = [process.execPath, ...nodeFlags, '--import', 'tsx', join(ROOT, script), ...args];
   return spawn('setpriv', ['--pdeathsig', 'TERM', '--', ...wrap(command)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -167,12 +169,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerSt
     });
   };
 
-  const broker = spawnService('server/src/main.ts', [], {
-    PORT: String(options.port ?? 0),
-    HOST: options.host ?? '127.0.0.1',
-    LOG_LEVEL: logLevel,
-    ...options.brokerEnv,
-  });
+  const broker = spawnService(
+    'server/src/main.ts',
+    [],
+    {
+      PORT: String(options.port ?? 0),
+      HOST: options.host ?? '127.0.0.1',
+      LOG_LEVEL: logLevel,
+      ...options.brokerEnv,
+    },
+    undefined,
+    BROKER_NODE_FLAGS,
+  );
   collect('broker', broker);
   const children: ChildProcess[] = [broker];
   const stop = async (): Promise<void> => {

@@ -15,6 +15,7 @@ import { RedisStore } from '../src/store/redis-store.js';
 import type { Store } from '../src/store/store.js';
 import { TicketIssuer } from '../src/tickets/ticket-issuer.js';
 import { startRedisServer } from '../test/store/redis-server.js';
+import { BROKER_NODE_FLAGS } from '../src/node-flags.js';
 import {
   EDGES,
   Failures,
@@ -57,12 +58,6 @@ const SATURATION_MS = 5_000;
 const CONCURRENCY = 32;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const STORES = (process.env.BENCH_STORES ?? 'memory,redis').split(',');
-/**
- * The V8 flags the broker runs with (server/package.json `start`): a 64 MB young
- * generation. With Node's default the scavenges came every ~100 ms at 5,000 placements/s
- * and took up to 15 ms each, which set the p99 (43 ms, against 8 ms with the flag).
- */
-const BROKER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 interface RunResult {
   /** The machine's 1-minute load average when the run began: other work sharing the cores. */
