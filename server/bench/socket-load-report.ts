@@ -292,7 +292,7 @@ export function summarise(results: Map<string, RunResult[]>, context: ReportCont
         .map((name) => `${name} ${count(across(runs, (run) => counter(run, name)))}`)
         .join('; ')}.`,
       '',
-      `Edges joining (before the window): ${context.edges.toLocaleString('en-US')} in ${(across(runs, (run) => run.joinMs) / 1000).toFixed(1)} s, \`edge:register\` p50 ${ms(across(runs, (run) => percentile(run.registerLatencies, 50)))} ms, p99 ${ms(across(runs, (run) => percentile(run.registerLatencies, 99)))} ms (EIP-712 verification, ~2 ms each on the broker’s event loop).`,
+      `Edges joining (before the window): ${context.edges.toLocaleString('en-US')} in ${(across(runs, (run) => run.joinMs) / 1000).toFixed(1)} s, \`edge:register\` p50 ${ms(across(runs, (run) => percentile(run.registerLatencies, 50)))} ms, p99 ${ms(across(runs, (run) => percentile(run.registerLatencies, 99)))} ms (EIP-712 signer recovery, ~2 ms each, on the broker’s join-verifying thread).`,
     );
   }
   return lines.join('\n');

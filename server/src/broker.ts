@@ -29,6 +29,7 @@ import { openStudioStore } from './studios/open-studio-store.js';
 import { PlayRecorder } from './studios/play-recorder.js';
 import type { StudioStore } from './studios/studio-store.js';
 import { TicketIssuer } from './tickets/ticket-issuer.js';
+import { JoinVerifyWorker } from './edges/join-verify-worker.js';
 
 export interface BrokerDeps {
   config: BrokerConfig;
@@ -64,6 +65,7 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
   let adapterClients: Redis[] = [];
   let ledger: Ledger | undefined;
   let tickets: TicketIssuer | undefined;
+  let joinVerifier: JoinVerifyWorker | undefined;
   let payouts: Payouts | undefined;
 
   return {
@@ -84,6 +86,10 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
         onWorkerFailure: (error) =>
           logger.error({ error: error.message }, 'ticket signing worker failed; signing on the event loop'),
       });
+      const verifier = await JoinVerifyWorker.start((error) =>
+        logger.error({ error: error.message }, 'join verifying worker failed; checking proofs on the event loop'),
+      );
+      joinVerifier = verifier;
       if (!config.brokerKeyFile) logger.warn('BROKER_KEY_FILE unset: tickets are signed with a key made for this run');
       if (payoutConfig) {
         payouts = await openPayouts({
@@ -188,7 +194,7 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
         store,
         titles,
         joinToken: config.edgeJoinToken,
-        join: { chainId: config.chainId, origins: () => origins },
+        join: { chainId: config.chainId, origins: () => origins, recoverSigner: (proof) => verifier.recover(proof) },
         sessions: {
           started: (sessionId, titleId, region, studioId) => {
             waitingRoom.sessionStarted(sessionId, titleId, region);
@@ -246,6 +252,7 @@ export function createBroker({ config, logger, payouts: payoutConfig, closeEpoch
       await store?.close();
       await ledger?.close();
       await tickets?.close();
+      await joinVerifier?.close();
       await studioStore?.close();
       await Promise.all(adapterClients.map((client) => client.quit()));
       logger.info('broker stopped');

@@ -68,7 +68,7 @@ export function attachEdgeNamespace(namespace: Namespace<EdgeToBrokerEvents>, de
         ack,
         async () => {
           const edge = parseOrThrow(EdgeRegisterSchema, payload, 'edge:register');
-          const verified = join.verify(edge.proof, edge.edgeId);
+          const verified = await join.verify(edge.proof, edge.edgeId);
           const { operator } = verified;
           const known = await store.getEdge(edge.edgeId);
           if (known && known.operator !== operator) {

@@ -1,6 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ErrorCode, makeError, type JoinChallenge } from '@edgeplay/shared';
-import { issueChallenge, verifyJoinProof, type IssuedChallenge, type VerifiedJoin } from '@edgeplay/shared/node';
+import {
+  assertJoinSigner,
+  checkJoinProof,
+  issueChallenge,
+  recoverJoinSigner,
+  type IssuedChallenge,
+  type JoinRecovery,
+  type VerifiedJoin,
+} from '@edgeplay/shared/node';
 
 /** How long an edge has to answer a challenge. */
 const CHALLENGE_TTL_MS = 30_000;
@@ -11,6 +19,8 @@ export interface EdgeJoinPolicy {
   chainId: number;
   /** Origins edges may name in their proofs (this broker's, as they dial it). */
   origins: () => readonly string[];
+  /** Recovers a proof's signer off the event loop (JoinVerifyWorker); absent: on it. */
+  recoverSigner?: ((recovery: JoinRecovery) => Promise<string>) | undefined;
 }
 
 /**
@@ -28,11 +38,11 @@ export class EdgeJoin {
     return { challenge: this.issued.challenge, chainId: this.policy.chainId };
   }
 
-  verify(proof: unknown, edgeId: string, now = Date.now()): VerifiedJoin {
+  async verify(proof: unknown, edgeId: string, now = Date.now()): Promise<VerifiedJoin> {
     const issued = this.issued;
     this.issued = undefined;
     if (!issued) throw makeError(ErrorCode.UNAUTHORIZED, 'ask for a challenge (edge:challenge) first');
-    const verified = verifyJoinProof(proof, {
+    const { verified, recovery } = checkJoinProof(proof, {
       challenge: issued.take(now),
       brokerOrigin: this.policy.origins(),
       chainId: this.policy.chainId,
@@ -40,6 +50,8 @@ export class EdgeJoin {
       maxSessionKeyLifetimeMs: MAX_SESSION_KEY_LIFETIME_MS,
     });
     if (verified.edgeId !== edgeId) throw makeError(ErrorCode.UNAUTHORIZED, 'the proof was signed for another edge id');
+    const recover = this.policy.recoverSigner;
+    assertJoinSigner(verified, recover ? await recover(recovery) : recoverJoinSigner(recovery));
     return verified;
   }
 }

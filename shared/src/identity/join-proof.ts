@@ -114,10 +114,33 @@ export interface VerifiedJoin {
 }
 
 /**
+ * What is left to check of a proof once the cheap checks passed: the EIP-712 signer recovery
+ * (~2 ms of secp256k1). Plain data, so it can be handed to another thread.
+ */
+export interface JoinRecovery {
+  chainId: number;
+  signed: Omit<JoinProof, 'signature'>;
+  signature: string;
+}
+
+/**
  * Throws INVALID_MESSAGE for a malformed proof and UNAUTHORIZED for one that does not prove
  * what it claims. The cheap checks run before the ~2 ms signature recovery so junk costs little.
  */
 export function verifyJoinProof(proof: unknown, expected: JoinProofExpectation): VerifiedJoin {
+  const { verified, recovery } = checkJoinProof(proof, expected);
+  assertJoinSigner(verified, recoverJoinSigner(recovery));
+  return verified;
+}
+
+/**
+ * The cheap half of verifyJoinProof: shape, challenge, origin and session key. The proof is
+ * not verified until assertJoinSigner has passed on what recoverJoinSigner made of `recovery`.
+ */
+export function checkJoinProof(
+  proof: unknown,
+  expected: JoinProofExpectation,
+): { verified: VerifiedJoin; recovery: JoinRecovery } {
   const { signature, ...signed } = parseOrThrow(JoinProofSchema, proof, 'join proof');
   if (signed.challenge !== expected.challenge.toLowerCase()) {
     throw makeError(ErrorCode.UNAUTHORIZED, 'join proof answers another challenge');
@@ -135,21 +158,30 @@ export function verifyJoinProof(proof: unknown, expected: JoinProofExpectation):
   }
   const sessionPublicKey = importSessionPublicKey(signed.sessionKey);
   const operator = checksummed(signed.operator);
-  let signer: string;
+  return {
+    verified: {
+      operator,
+      edgeId: signed.edgeId,
+      sessionPublicKey,
+      sessionKey: signed.sessionKey,
+      sessionKeyExpiresAt: signed.sessionKeyExpiresAt,
+    },
+    recovery: { chainId: expected.chainId, signed, signature },
+  };
+}
+
+/** The address that signed the proof's fields for this chain (UNAUTHORIZED for a signature that recovers none). */
+export function recoverJoinSigner({ chainId, signed, signature }: JoinRecovery): string {
   try {
-    signer = verifyTypedData(joinProofDomain(expected.chainId), edgeJoinTypes(), signed, signature);
+    return verifyTypedData(joinProofDomain(chainId), edgeJoinTypes(), signed, signature);
   } catch {
     throw makeError(ErrorCode.UNAUTHORIZED, 'join proof signature does not verify');
   }
-  // A signature over other fields, or for another chain, recovers some other address.
-  if (signer !== operator) throw makeError(ErrorCode.UNAUTHORIZED, 'join proof is not signed by the operator');
-  return {
-    operator,
-    edgeId: signed.edgeId,
-    sessionPublicKey,
-    sessionKey: signed.sessionKey,
-    sessionKeyExpiresAt: signed.sessionKeyExpiresAt,
-  };
+}
+
+/** A signature over other fields, or for another chain, recovers some other address than the operator's. */
+export function assertJoinSigner(verified: VerifiedJoin, signer: string): void {
+  if (signer !== verified.operator) throw makeError(ErrorCode.UNAUTHORIZED, 'join proof is not signed by the operator');
 }
 
 function checksummed(address: string): string {
