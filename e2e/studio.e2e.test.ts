@@ -71,7 +71,8 @@ describe('a studio brings a title to the network', () => {
     await page.getByLabel('API key', { exact: true }).fill(apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.locator('#studio-name').textContent()).toBe('Nebula Arcade');
-    expect(await page.getByText('No titles yet').isVisible()).toBe(true);
+    // The studio's name shows first; its title list arrives with the next answer.
+    await expect.poll(() => page.getByText('No titles yet').isVisible()).toBe(true);
 
     await page.getByLabel('Id', { exact: true }).fill('bsu-arcade');
     await page.getByLabel('Name').fill('BSU Arcade');
