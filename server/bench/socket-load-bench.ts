@@ -3,7 +3,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,6 +20,7 @@ import {
   type SessionJoin,
   type ToGenerator,
 } from './socket-load-world.js';
+import { freeLoopbackPort } from '../test/free-port.js';
 
 /*
  * 1,000 player sockets and 1,000 edge sockets on real broker processes, started as
@@ -68,16 +68,6 @@ export function brokerCommand(): string[] {
   const words = scripts.start.trim().split(/\s+/);
   if (words[0] !== 'node') throw new Error(`server's start script does not start with node: ${scripts.start}`);
   return words.slice(1);
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 interface BrokerProcess {

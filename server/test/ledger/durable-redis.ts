@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { freeLoopbackPort } from '../free-port.js';
 
 /**
  * How the append-only file reaches the disk: `always` fsyncs each write before answering
@@ -36,7 +36,7 @@ export interface DurableRedis {
 
 export async function startDurableRedis(appendfsync: AppendFsync = 'always'): Promise<DurableRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'edgeplay-aof-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `redis://127.0.0.1:${port}`;
   let child = await launch(dir, port, appendfsync);
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
@@ -101,16 +101,6 @@ async function launch(dir: string, port: number, appendfsync: AppendFsync): Prom
     }
     await delay(25);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** One key's type and whole value, as read back (sets and hashes in a stable order). */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freeLoopbackPort } from '../free-port.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -83,16 +83,6 @@ async function startOnPort(port: number, password: string | undefined): Promise<
   if (hasExited) throw new Error(`redis-server exited after a PING was answered:\n${output.join('\n')}`);
   const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
   return { url: `redis://${auth}127.0.0.1:${port}`, port, pid: child.pid ?? -1, close };
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** One inline PING (after AUTH when a password is set); true on +PONG, false on a refused or odd answer. */
