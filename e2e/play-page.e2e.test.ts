@@ -23,7 +23,15 @@ describe('the play page', () => {
     await page.getByRole('button', { name: 'Play Latency probe' }).click();
     await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
     const overlay = page.getByTestId('stats');
-    await expect.poll(() => overlay.getAttribute('data-fps'), { timeout: 10_000 }).toMatch(/\d/);
+    await expect
+      .poll(() => overlay.getAttribute('data-fps'), { timeout: 10_000 })
+      .toMatch(/\d/)
+      .catch(async (error: unknown) => {
+        // Once in a fresh-clone run no frame rate came in 10 s: say what the page did have.
+        const figures = await overlay.evaluate((element) => ({ ...(element as HTMLElement).dataset }));
+        console.log(`stats overlay without a frame rate: ${JSON.stringify(figures)}`);
+        throw error;
+      });
 
     // The probe title flips black/white on every key: each press is a clear reaction.
     for (let i = 0; i < 6; i++) {
